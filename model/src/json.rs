@@ -1,0 +1,329 @@
+//! JSON values as the model sees them.
+//!
+//! The model cannot use `serde_json::Value` for what it parses: the semantics keep a number's
+//! exact text (policy `number-precision`), and a body may nest millions of levels deep under
+//! `nesting-limit = none`, which a recursive `Drop` would turn into a stack overflow. [`Json`]
+//! therefore drops iteratively, and every walk over it in this crate uses an explicit stack or
+//! is bounded by a depth the caller has already checked.
+
+use std::collections::BTreeMap;
+
+/// A JSON object: keys in byte order (the order is never observable in the model's results).
+pub type Object = BTreeMap<String, Json>;
+
+/// A JSON value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number; see [`Number`].
+    Number(Number),
+    /// A string (always valid Unicode: lone surrogates never get this far).
+    String(String),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object.
+    Object(Object),
+}
+
+/// A JSON number, either as the exact decimal text the sender wrote or as an IEEE-754 double.
+///
+/// The parser always produces [`Number::Text`]; the claims step turns texts into doubles under
+/// the default `number-precision` policy and keeps them as text under `exact-text`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Number {
+    /// A finite double (`-0.0` included: the two size measures write it differently).
+    Double(f64),
+    /// Grammar-valid JSON number text, exactly as written.
+    Text(Box<str>),
+}
+
+impl Number {
+    /// The nearest double to this number (round to nearest; may be infinite for a text such as
+    /// `1e400`, and zero for `1e-400`).
+    pub fn to_f64(&self) -> f64 {
+        match self {
+            Number::Double(x) => *x,
+            // The text is grammar-valid JSON, which Rust's float parser accepts in full and
+            // rounds correctly; the fallback is unreachable but keeps this total.
+            Number::Text(t) => t.parse::<f64>().unwrap_or(f64::NAN),
+        }
+    }
+
+    /// The exact decimal value of the number as an integer, when it is one.
+    pub fn exact_integer(&self) -> ExactInteger {
+        match self {
+            Number::Double(x) => {
+                if x.fract() != 0.0 {
+                    ExactInteger::NotInteger
+                } else if x.abs() < 9.0e15 {
+                    // Exact: |x| < 2^53.
+                    ExactInteger::Int(*x as i64)
+                } else {
+                    ExactInteger::Huge { negative: *x < 0.0 }
+                }
+            }
+            Number::Text(t) => exact_integer_of_text(t),
+        }
+    }
+
+    /// Whether the text has a fraction or an exponent part (`60.0`, `6e1`): not a JSON integer.
+    pub fn is_integer_literal(&self) -> bool {
+        match self {
+            Number::Double(x) => x.fract() == 0.0,
+            Number::Text(t) => !t.contains(['.', 'e', 'E']),
+        }
+    }
+}
+
+/// The integer value of a number, judged on its exact decimal value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExactInteger {
+    /// An integer that fits in `i64` (`-0` is `Int(0)`).
+    Int(i64),
+    /// An integer beyond `i64` (such as `1e30`).
+    Huge {
+        /// The sign of the value.
+        negative: bool,
+    },
+    /// Not an integer (`60.5`, `60.00000000000000001`, `1e-1`).
+    NotInteger,
+}
+
+/// Exact integer test on grammar-valid JSON number text, without any floating point and
+/// without allocating for huge exponents.
+fn exact_integer_of_text(text: &str) -> ExactInteger {
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, "0"),
+    };
+    let (int_part, frac_part) = match mantissa.find('.') {
+        Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+        None => (mantissa, ""),
+    };
+    // Saturating exponent: anything beyond +-10^15 behaves the same for our purposes.
+    let (exp_negative, exp_digits) = match exponent.as_bytes().first() {
+        Some(b'-') => (true, &exponent[1..]),
+        Some(b'+') => (false, &exponent[1..]),
+        _ => (false, exponent),
+    };
+    let mut exp: i64 = 0;
+    for d in exp_digits.bytes() {
+        exp = (exp * 10 + i64::from(d - b'0')).min(1_000_000_000_000_000);
+    }
+    if exp_negative {
+        exp = -exp;
+    }
+    // All significant digits, then the power of ten that scales them.
+    let digits: String = int_part.chars().chain(frac_part.chars()).collect();
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return ExactInteger::Int(0);
+    }
+    let trimmed = digits.trim_end_matches('0');
+    let scale = exp - frac_part.len() as i64 + (digits.len() - trimmed.len()) as i64;
+    if scale < 0 {
+        return ExactInteger::NotInteger;
+    }
+    // i64 has 19 digits; anything with more is huge.
+    if trimmed.len() as i64 + scale > 19 {
+        return ExactInteger::Huge { negative };
+    }
+    let mut value: i128 = 0;
+    for d in trimmed.bytes() {
+        value = value * 10 + i128::from(d - b'0');
+    }
+    for _ in 0..scale {
+        value *= 10;
+    }
+    let value = if negative { -value } else { value };
+    match i64::try_from(value) {
+        Ok(v) => ExactInteger::Int(v),
+        Err(_) => ExactInteger::Huge { negative },
+    }
+}
+
+impl Json {
+    /// The JSON type name, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "boolean",
+            Json::Number(_) => "number",
+            Json::String(_) => "string",
+            Json::Array(_) => "array",
+            Json::Object(_) => "object",
+        }
+    }
+
+    /// The object, if this is one.
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Json::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Takes the object out of this value (leaving `null`), if this is one.
+    pub fn take_object(&mut self) -> Option<Object> {
+        match self {
+            Json::Object(o) => Some(std::mem::take(o)),
+            _ => None,
+        }
+    }
+
+    /// Nesting depth: scalars are 0, `[]` and `{}` are 1, `[[1]]` is 2. Computed without
+    /// recursion.
+    pub fn depth(&self) -> usize {
+        let mut max = 0;
+        let mut stack = vec![(self, 0usize)];
+        while let Some((v, d)) = stack.pop() {
+            match v {
+                Json::Array(a) => {
+                    max = max.max(d + 1);
+                    stack.extend(a.iter().map(|c| (c, d + 1)));
+                }
+                Json::Object(o) => {
+                    max = max.max(d + 1);
+                    stack.extend(o.values().map(|c| (c, d + 1)));
+                }
+                _ => {}
+            }
+        }
+        max
+    }
+
+    /// Every number anywhere in the value, found without recursion.
+    pub fn for_each_number_mut(&mut self, mut f: impl FnMut(&mut Number)) {
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            match v {
+                Json::Number(n) => f(n),
+                Json::Array(a) => stack.extend(a.iter_mut()),
+                Json::Object(o) => stack.extend(o.values_mut()),
+                _ => {}
+            }
+        }
+    }
+
+    /// Converts from `serde_json` (world data such as the claims template). Numbers become
+    /// their `serde_json` text, which round-trips to the same double.
+    ///
+    /// Recursive: callers bound the depth first (see [`crate::World::validate`]).
+    pub fn from_serde(v: &serde_json::Value) -> Json {
+        match v {
+            serde_json::Value::Null => Json::Null,
+            serde_json::Value::Bool(b) => Json::Bool(*b),
+            serde_json::Value::Number(n) => Json::Number(Number::Text(n.to_string().into())),
+            serde_json::Value::String(s) => Json::String(s.clone()),
+            serde_json::Value::Array(a) => Json::Array(a.iter().map(Json::from_serde).collect()),
+            serde_json::Value::Object(o) => Json::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Json::from_serde(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Converts to `serde_json`. Exact for doubles; an exact-text number becomes the nearest
+    /// double, or `null` when it has none (`1e400`), since `serde_json` cannot hold it. The
+    /// model's own [`crate::canonical`] writers are exact in every case.
+    ///
+    /// Recursive: meant for outcome values, which the claims size limit keeps shallow.
+    pub fn to_serde(&self) -> serde_json::Value {
+        match self {
+            Json::Null => serde_json::Value::Null,
+            Json::Bool(b) => serde_json::Value::Bool(*b),
+            Json::Number(n) => number_to_serde(n),
+            Json::String(s) => serde_json::Value::String(s.clone()),
+            Json::Array(a) => serde_json::Value::Array(a.iter().map(Json::to_serde).collect()),
+            Json::Object(o) => serde_json::Value::Object(
+                o.iter().map(|(k, v)| (k.clone(), v.to_serde())).collect(),
+            ),
+        }
+    }
+}
+
+fn number_to_serde(n: &Number) -> serde_json::Value {
+    if let ExactInteger::Int(i) = n.exact_integer() {
+        // Keep integers integral on the wire ("5", not "5.0"), but only where the double
+        // agrees, so `-0.0` and 2^53+1 stay doubles.
+        let x = n.to_f64();
+        if (x as i64) == i && !(x == 0.0 && x.is_sign_negative()) && i.unsigned_abs() < 1 << 53 {
+            return serde_json::Value::from(i);
+        }
+    }
+    serde_json::Number::from_f64(n.to_f64())
+        .map(serde_json::Value::Number)
+        .unwrap_or(serde_json::Value::Null)
+}
+
+impl Drop for Json {
+    /// Drops without recursion, so a value nested a million levels deep cannot overflow the
+    /// stack.
+    fn drop(&mut self) {
+        let mut stack: Vec<Json> = match self {
+            Json::Array(a) if !a.is_empty() => std::mem::take(a),
+            Json::Object(o) if !o.is_empty() => std::mem::take(o).into_values().collect(),
+            _ => return,
+        };
+        while let Some(mut v) = stack.pop() {
+            match &mut v {
+                Json::Array(a) => stack.append(a),
+                Json::Object(o) => stack.extend(std::mem::take(o).into_values()),
+                _ => {}
+            }
+            // `v` now has no children; its own drop returns at once.
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(text: &str) -> ExactInteger {
+        Number::Text(text.into()).exact_integer()
+    }
+
+    #[test]
+    fn exact_integer_judges_the_decimal_value() {
+        assert_eq!(int("60"), ExactInteger::Int(60));
+        assert_eq!(int("-0"), ExactInteger::Int(0));
+        assert_eq!(int("60.0"), ExactInteger::Int(60));
+        assert_eq!(int("6e1"), ExactInteger::Int(60));
+        assert_eq!(int("600e-1"), ExactInteger::Int(60));
+        assert_eq!(int("0.0e5"), ExactInteger::Int(0));
+        assert_eq!(int("60.5"), ExactInteger::NotInteger);
+        assert_eq!(int("60.00000000000000001"), ExactInteger::NotInteger);
+        assert_eq!(int("1e-1"), ExactInteger::NotInteger);
+        assert_eq!(int("1e10"), ExactInteger::Int(10_000_000_000));
+        assert_eq!(int("-1e30"), ExactInteger::Huge { negative: true });
+        assert_eq!(
+            int("1e99999999999999999999999"),
+            ExactInteger::Huge { negative: false }
+        );
+        assert_eq!(int("1e-99999999999999999999999"), ExactInteger::NotInteger);
+        assert_eq!(int("9223372036854775807"), ExactInteger::Int(i64::MAX));
+        assert_eq!(
+            int("9223372036854775808"),
+            ExactInteger::Huge { negative: false }
+        );
+    }
+
+    #[test]
+    fn dropping_a_very_deep_value_does_not_overflow_the_stack() {
+        let mut v = Json::Null;
+        for _ in 0..1_000_000 {
+            v = Json::Array(vec![v]);
+        }
+        assert_eq!(v.depth(), 1_000_000);
+        drop(v);
+    }
+}
