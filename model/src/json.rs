@@ -58,8 +58,8 @@ impl Number {
             Number::Double(x) => {
                 if x.fract() != 0.0 {
                     ExactInteger::NotInteger
-                } else if x.abs() < 9.0e15 {
-                    // Exact: |x| < 2^53.
+                } else if x.abs() < 9_223_372_036_854_775_808.0 {
+                    // An integral double below 2^63 converts to i64 exactly.
                     ExactInteger::Int(*x as i64)
                 } else {
                     ExactInteger::Huge { negative: *x < 0.0 }
@@ -255,7 +255,7 @@ fn number_to_serde(n: &Number) -> serde_json::Value {
         // Keep integers integral on the wire ("5", not "5.0"), but only where the double
         // agrees, so `-0.0` and 2^53+1 stay doubles.
         let x = n.to_f64();
-        if (x as i64) == i && !(x == 0.0 && x.is_sign_negative()) && i.unsigned_abs() < 1 << 53 {
+        if (x as i64) == i && !(x == 0.0 && x.is_sign_negative()) && i.unsigned_abs() <= 1 << 53 {
             return serde_json::Value::from(i);
         }
     }

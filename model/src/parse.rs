@@ -101,8 +101,27 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// What a successful parse met on the way, for the rule trace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParseStats {
+    /// Duplicate keys whose earlier value was discarded (last one wins).
+    pub duplicates_discarded: usize,
+    /// Escaped lone surrogates replaced with U+FFFD.
+    pub surrogates_replaced: usize,
+    /// The deepest nesting level reached (the top-level container is level 1).
+    pub max_depth: usize,
+}
+
 /// Parses a whole body (any JSON value; the caller checks that it is an object).
 pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Json, ParseError> {
+    parse_with_stats(bytes, opts).map(|(value, _)| value)
+}
+
+/// [`parse`], also telling what the parse met.
+pub fn parse_with_stats(
+    bytes: &[u8],
+    opts: ParseOptions,
+) -> Result<(Json, ParseStats), ParseError> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Err(ParseError {
             kind: ParseErrorKind::ByteOrderMark,
@@ -113,13 +132,15 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Json, ParseError> {
         kind: ParseErrorKind::InvalidUtf8,
         offset: e.valid_up_to(),
     })?;
-    Parser {
+    let mut parser = Parser {
         text,
         bytes,
         pos: 0,
         opts,
-    }
-    .document()
+        stats: ParseStats::default(),
+    };
+    let value = parser.document()?;
+    Ok((value, parser.stats))
 }
 
 enum Frame {
@@ -132,6 +153,7 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     opts: ParseOptions,
+    stats: ParseStats,
 }
 
 impl Parser<'_> {
@@ -166,14 +188,15 @@ impl Parser<'_> {
         }
     }
 
-    fn open(&self, stack: &[Frame]) -> Result<(), ParseError> {
+    fn open(&mut self, stack: &[Frame]) -> Result<(), ParseError> {
+        self.stats.max_depth = self.stats.max_depth.max(stack.len() + 1);
         if self.opts.nesting_limit == NestingLimit::Levels128 && stack.len() >= MAX_NESTING {
             return Err(self.err(ParseErrorKind::TooDeep));
         }
         Ok(())
     }
 
-    fn document(mut self) -> Result<Json, ParseError> {
+    fn document(&mut self) -> Result<Json, ParseError> {
         let mut stack: Vec<Frame> = Vec::new();
         'value: loop {
             self.skip_ws();
@@ -247,7 +270,9 @@ impl Parser<'_> {
                             return Err(self.err(ParseErrorKind::DuplicateKey(key)));
                         }
                         // Last one wins: the earlier value is replaced and never examined.
-                        map.insert(key, value);
+                        if map.insert(key, value).is_some() {
+                            self.stats.duplicates_discarded += 1;
+                        }
                         self.skip_ws();
                         match self.peek() {
                             Some(b',') => {
@@ -342,13 +367,14 @@ impl Parser<'_> {
         u16::from_str_radix(hex, 16).map_err(|_| self.syntax("invalid \\u escape"))
     }
 
-    fn lone_surrogate(&self, out: &mut String, at: usize) -> Result<(), ParseError> {
+    fn lone_surrogate(&mut self, out: &mut String, at: usize) -> Result<(), ParseError> {
         match self.opts.lone_surrogate {
             LoneSurrogate::BadRequest => Err(ParseError {
                 kind: ParseErrorKind::LoneSurrogate,
                 offset: at,
             }),
             LoneSurrogate::Replace => {
+                self.stats.surrogates_replaced += 1;
                 out.push('\u{FFFD}');
                 Ok(())
             }

@@ -2,7 +2,7 @@
 
 use crate::fault::{Fault, Trace};
 use crate::json::{ExactInteger, Json, Number, Object};
-use crate::parse::{parse, ParseOptions};
+use crate::parse::{parse_with_stats, ParseErrorKind, ParseOptions, MAX_NESTING};
 use crate::policy::{
     ClaimsWithoutDuration, DefaultAboveProjectMax, Int32Overflow, IntegralFloat, NullDuration,
     NumberPrecision, Policy, ReservedClaims, ZeroDuration,
@@ -44,10 +44,25 @@ pub fn is_stytch_namespaced(key: &str) -> bool {
 
 /// Step 1: the body as a JSON object, or `bad_request`.
 pub fn parse_body(body: &[u8], policy: &Policy, trace: &mut Trace) -> Result<Object, Fault> {
-    let mut value = parse(body, ParseOptions::from(policy)).map_err(|e| {
+    trace.hit(Rule::BodyJsonGrammar);
+    let (mut value, stats) = parse_with_stats(body, ParseOptions::from(policy)).map_err(|e| {
         trace.hit(e.rule());
+        if !matches!(e.kind, ParseErrorKind::Syntax(_) | ParseErrorKind::InvalidUtf8 | ParseErrorKind::ByteOrderMark) {
+            // A lexical check failed somewhere in the text, wherever it was.
+            trace.hit(Rule::BodyLexicalWholeText);
+        }
         Fault::bad_request(e.rule(), format!("the request body is not valid JSON: {e}"))
     })?;
+    if stats.duplicates_discarded > 0 {
+        trace.hit(Rule::BodyDuplicateKeys);
+        trace.hit(Rule::BodyLexicalWholeText);
+    }
+    if stats.surrogates_replaced > 0 {
+        trace.hit(Rule::BodyLoneSurrogate);
+    }
+    if stats.max_depth > MAX_NESTING {
+        trace.hit(Rule::BodyNestingLimit);
+    }
     match value.take_object() {
         Some(obj) => {
             trace.hit(Rule::BodyTopLevelObject);
@@ -59,6 +74,7 @@ pub fn parse_body(body: &[u8], policy: &Policy, trace: &mut Trace) -> Result<Obj
             ];
             for key in obj.keys().filter(|k| !known.contains(&k.as_str())) {
                 trace.hit(Rule::BodyUnknownFieldsIgnored);
+                trace.hit(Rule::BodyLexicalWholeText);
                 if known.iter().any(|f| f.eq_ignore_ascii_case(key)) {
                     trace.hit(Rule::BodyFieldNamesExact);
                 }
