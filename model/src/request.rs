@@ -47,7 +47,10 @@ pub fn parse_body(body: &[u8], policy: &Policy, trace: &mut Trace) -> Result<Obj
     trace.hit(Rule::BodyJsonGrammar);
     let (mut value, stats) = parse_with_stats(body, ParseOptions::from(policy)).map_err(|e| {
         trace.hit(e.rule());
-        if !matches!(e.kind, ParseErrorKind::Syntax(_) | ParseErrorKind::InvalidUtf8 | ParseErrorKind::ByteOrderMark) {
+        if !matches!(
+            e.kind,
+            ParseErrorKind::Syntax(_) | ParseErrorKind::InvalidUtf8 | ParseErrorKind::ByteOrderMark
+        ) {
             // A lexical check failed somewhere in the text, wherever it was.
             trace.hit(Rule::BodyLexicalWholeText);
         }

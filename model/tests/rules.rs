@@ -15,7 +15,11 @@ fn body_must_be_a_json_object() {
     for body in [&b"[]"[..], b"\"x\"", b"42", b"null", b"true"] {
         check(Rule::BodyTopLevelObject, raw_body(body), err(BadRequest));
     }
-    check(Rule::BodyTopLevelObject, ada(json!({})), member_is("member-ada"));
+    check(
+        Rule::BodyTopLevelObject,
+        ada(json!({})),
+        member_is("member-ada"),
+    );
 }
 
 #[test]
@@ -26,8 +30,16 @@ fn invalid_utf8_anywhere_is_bad_request() {
         err(BadRequest),
     );
     // An overlong encoding and a raw (unescaped) surrogate are invalid UTF-8 too.
-    check(Rule::BodyUtf8, raw_body(b"{\"x\":\"\xC0\xAF\"}"), err(BadRequest));
-    check(Rule::BodyUtf8, raw_body(b"{\"x\":\"\xED\xA0\x80\"}"), err(BadRequest));
+    check(
+        Rule::BodyUtf8,
+        raw_body(b"{\"x\":\"\xC0\xAF\"}"),
+        err(BadRequest),
+    );
+    check(
+        Rule::BodyUtf8,
+        raw_body(b"{\"x\":\"\xED\xA0\x80\"}"),
+        err(BadRequest),
+    );
 }
 
 #[test]
@@ -43,22 +55,26 @@ fn json_grammar_violations_are_bad_request() {
     for bad in [
         "".to_string(),
         "{".to_string(),
-        format!("{good}"),                       // truncated
-        format!("{good},}}"),                    // trailing comma
-        format!("{good}}} x"),                   // trailing bytes
-        format!("{good}}}{{}}"),                 // two documents
-        format!("{good},\"d\":01}}"),            // leading zero
-        format!("{good},\"d\":1.}}"),            // no fraction digit
-        format!("{good},\"d\":+1}}"),            // plus sign
-        format!("{good},\"d\":NaN}}"),           // not JSON
-        format!("{good},\"d\":'x'}}"),           // single quotes
-        format!("{good},\"d\":\"a\tb\"}}"),      // raw control character
-        format!("{good},\"d\":\"\\x41\"}}"),     // invalid escape
-        format!("{good},\"d\":\"\\u12\"}}"),     // short \u escape
-        format!("{good},\"d\":tru}}"),           // broken literal
-        format!("{good},// c\n\"d\":1}}"),      // comment
+        format!("{good}"),                   // truncated
+        format!("{good},}}"),                // trailing comma
+        format!("{good}}} x"),               // trailing bytes
+        format!("{good}}}{{}}"),             // two documents
+        format!("{good},\"d\":01}}"),        // leading zero
+        format!("{good},\"d\":1.}}"),        // no fraction digit
+        format!("{good},\"d\":+1}}"),        // plus sign
+        format!("{good},\"d\":NaN}}"),       // not JSON
+        format!("{good},\"d\":'x'}}"),       // single quotes
+        format!("{good},\"d\":\"a\tb\"}}"),  // raw control character
+        format!("{good},\"d\":\"\\x41\"}}"), // invalid escape
+        format!("{good},\"d\":\"\\u12\"}}"), // short \u escape
+        format!("{good},\"d\":tru}}"),       // broken literal
+        format!("{good},// c\n\"d\":1}}"),   // comment
     ] {
-        check(Rule::BodyJsonGrammar, raw_body(bad.as_bytes()), err(BadRequest));
+        check(
+            Rule::BodyJsonGrammar,
+            raw_body(bad.as_bytes()),
+            err(BadRequest),
+        );
     }
     // Insignificant whitespace of all four kinds is fine.
     check(
@@ -114,7 +130,11 @@ fn deep_nesting_in_an_unknown_field_counts_too() {
         "[".repeat(200_000),
         "]".repeat(200_000)
     );
-    check(Rule::BodyNestingLimit, raw_body(body.as_bytes()), err(BadRequest));
+    check(
+        Rule::BodyNestingLimit,
+        raw_body(body.as_bytes()),
+        err(BadRequest),
+    );
     check(
         Rule::BodyUnknownFieldsIgnored,
         raw_body(body.as_bytes()).flag("nesting-limit", "none"),
@@ -125,7 +145,11 @@ fn deep_nesting_in_an_unknown_field_counts_too() {
 #[test]
 fn duplicate_keys_last_wins_or_bad_request() {
     let body = br#"{"session_token":"tok-nobody","organization_id":"organization-test-acme","session_token":"tok-ada"}"#;
-    check(Rule::BodyDuplicateKeys, raw_body(body), member_is("member-ada"));
+    check(
+        Rule::BodyDuplicateKeys,
+        raw_body(body),
+        member_is("member-ada"),
+    );
     check(
         Rule::BodyDuplicateKeys,
         raw_body(body).flag("duplicate-keys", "bad_request"),
@@ -133,7 +157,11 @@ fn duplicate_keys_last_wins_or_bad_request() {
     );
     // Keys are compared after unescaping: "a" and "\u0061" are the same key.
     let nested = br#"{"session_token":"tok-ada","organization_id":"organization-test-acme","session_custom_claims":{"a":1,"\u0061":2}}"#;
-    check(Rule::BodyDuplicateKeys, raw_body(nested), claims(json!({"a": 2})));
+    check(
+        Rule::BodyDuplicateKeys,
+        raw_body(nested),
+        claims(json!({"a": 2})),
+    );
     check(
         Rule::BodyDuplicateKeys,
         raw_body(nested).flag("duplicate-keys", "bad_request"),
@@ -269,7 +297,11 @@ fn duration_must_be_a_number() {
 #[test]
 fn integral_float_duration_is_bad_request_or_accepted() {
     for text in ["60.0", "6e1", "6E1", "600e-1", "6.0e1"] {
-        check(Rule::DurationIntegralFloat, duration_text(text), err(BadRequest));
+        check(
+            Rule::DurationIntegralFloat,
+            duration_text(text),
+            err(BadRequest),
+        );
         check(
             Rule::DurationIntegralFloat,
             duration_text(text).flag("integral-float", "accept"),
@@ -278,7 +310,11 @@ fn integral_float_duration_is_bad_request_or_accepted() {
     }
     // A fraction stays bad_request under both choices.
     for text in ["60.5", "60.00000000000000001", "5e-1"] {
-        check(Rule::DurationIntegralFloat, duration_text(text), err(BadRequest));
+        check(
+            Rule::DurationIntegralFloat,
+            duration_text(text),
+            err(BadRequest),
+        );
         check(
             Rule::DurationIntegralFloat,
             duration_text(text).flag("integral-float", "accept"),
@@ -309,7 +345,11 @@ fn negative_zero_duration_is_the_integer_zero() {
 
 #[test]
 fn zero_duration_is_invalid_or_absent() {
-    check(Rule::DurationZero, duration_text("0"), err(InvalidSessionDurationMinutes));
+    check(
+        Rule::DurationZero,
+        duration_text("0"),
+        err(InvalidSessionDurationMinutes),
+    );
     check(
         Rule::DurationZero,
         duration_text("0").flag("zero-duration", "absent"),
@@ -319,21 +359,37 @@ fn zero_duration_is_invalid_or_absent() {
 
 #[test]
 fn duration_boundaries_5_and_527040() {
-    check(Rule::DurationRange, duration_text("4"), err(InvalidSessionDurationMinutes));
+    check(
+        Rule::DurationRange,
+        duration_text("4"),
+        err(InvalidSessionDurationMinutes),
+    );
     check(Rule::DurationRange, duration_text("5"), minutes(5));
-    check(Rule::DurationRange, duration_text("527040"), minutes(527_040));
+    check(
+        Rule::DurationRange,
+        duration_text("527040"),
+        minutes(527_040),
+    );
     check(
         Rule::DurationRange,
         duration_text("527041"),
         err(InvalidSessionDurationMinutes),
     );
-    check(Rule::DurationRange, duration_text("-5"), err(InvalidSessionDurationMinutes));
+    check(
+        Rule::DurationRange,
+        duration_text("-5"),
+        err(InvalidSessionDurationMinutes),
+    );
 }
 
 #[test]
 fn int32_extremes_and_overflow() {
     for text in ["2147483647", "-2147483648"] {
-        check(Rule::DurationRange, duration_text(text), err(InvalidSessionDurationMinutes));
+        check(
+            Rule::DurationRange,
+            duration_text(text),
+            err(InvalidSessionDurationMinutes),
+        );
         check(
             Rule::DurationRange,
             duration_text(text).flag("int32-overflow", "bad_request"),
@@ -356,7 +412,11 @@ fn int32_extremes_and_overflow() {
 
 #[test]
 fn duration_above_project_max_is_invalid_session_duration() {
-    check(Rule::DurationProjectMax, duration_text("30").project_max(30), minutes(30));
+    check(
+        Rule::DurationProjectMax,
+        duration_text("30").project_max(30),
+        minutes(30),
+    );
     check(
         Rule::DurationProjectMax,
         duration_text("31").project_max(30),
@@ -372,10 +432,16 @@ fn duration_above_project_max_is_invalid_session_duration() {
 
 #[test]
 fn default_above_project_max_is_capped_or_rejected() {
-    check(Rule::DurationDefaultAboveProjectMax, ada(json!({})).project_max(30), minutes(30));
     check(
         Rule::DurationDefaultAboveProjectMax,
-        ada(json!({})).project_max(30).flag("default-above-project-max", "reject"),
+        ada(json!({})).project_max(30),
+        minutes(30),
+    );
+    check(
+        Rule::DurationDefaultAboveProjectMax,
+        ada(json!({}))
+            .project_max(30)
+            .flag("default-above-project-max", "reject"),
         err(InvalidSessionDuration),
     );
     // null is absent, so the cap applies to it too.
@@ -385,7 +451,11 @@ fn default_above_project_max_is_capped_or_rejected() {
         minutes(5),
     );
     // With a maximum of exactly 60 the default fits.
-    check(Rule::DurationDefault, ada(json!({})).project_max(60), minutes(60));
+    check(
+        Rule::DurationDefault,
+        ada(json!({})).project_max(60),
+        minutes(60),
+    );
 }
 
 // ---- Step 5: the claims -----------------------------------------------------------------
@@ -395,7 +465,11 @@ fn claims_must_be_an_object_or_null() {
     for text in ["[]", r#""{}""#, "1", "true"] {
         check(Rule::ClaimsType, claims_text(text), err(BadRequest));
     }
-    check(Rule::SessionCustomClaimsPresent, claims_text("null"), claims(json!({})));
+    check(
+        Rule::SessionCustomClaimsPresent,
+        claims_text("null"),
+        claims(json!({})),
+    );
     check(Rule::ClaimsType, claims_text("{}"), claims(json!({})));
 }
 
@@ -419,7 +493,9 @@ fn claims_without_duration_apply_or_are_ignored() {
     // The template still applies.
     check(
         Rule::ClaimsWithoutDuration,
-        body().template(json!({"t": true})).flag("claims-without-duration", "ignore"),
+        body()
+            .template(json!({"t": true}))
+            .flag("claims-without-duration", "ignore"),
         claims(json!({"t": true})),
     );
     // With a duration the claims apply under both choices.
@@ -455,7 +531,9 @@ fn claims_numbers_are_doubles_or_exact_text() {
         claims_text(r#"{"n":1e400}"#).flag("number-precision", "exact-text"),
         ok_with(|s| {
             assert_eq!(
-                migrate_model::canonical::jcs(&migrate_model::Json::Object(s.custom_claims.clone())),
+                migrate_model::canonical::jcs(&migrate_model::Json::Object(
+                    s.custom_claims.clone()
+                )),
                 r#"{"n":1e400}"#
             )
         }),
@@ -500,18 +578,27 @@ fn reserved_claims_are_ignored_or_rejected() {
 fn ignored_reserved_claims_never_override_the_jwt() {
     let eval = check(
         Rule::ClaimsReserved,
-        ada(json!({"session_custom_claims": {"exp": 1, "sub": "evil", "https://stytch.com/session": {}}})),
+        ada(
+            json!({"session_custom_claims": {"exp": 1, "sub": "evil", "https://stytch.com/session": {}}}),
+        ),
         claims(json!({})),
     );
     let s = eval.outcome.success().expect("success");
     assert_eq!(s.jwt.payload["sub"], "member-ada");
     assert_eq!(s.jwt.payload["exp"], common::NOW + 300);
-    assert_eq!(s.jwt.payload["https://stytch.com/session"]["id"], "{{member_session_id}}");
+    assert_eq!(
+        s.jwt.payload["https://stytch.com/session"]["id"],
+        "{{member_session_id}}"
+    );
 }
 
 #[test]
 fn stytch_namespace_is_treated_like_reserved() {
-    for key in ["https://stytch.com/session", "https://stytch.com/", "https://stytch.com/x/y"] {
+    for key in [
+        "https://stytch.com/session",
+        "https://stytch.com/",
+        "https://stytch.com/x/y",
+    ] {
         check(
             Rule::ClaimsStytchNamespace,
             ada(json!({"session_custom_claims": {key: 1, "k": 2}})),
@@ -561,7 +648,8 @@ fn template_gives_the_initial_claims() {
     );
     check(
         Rule::ClaimsTemplateBase,
-        ada(json!({"session_custom_claims": {"n": 2, "k": true}})).template(json!({"plan": "pro", "n": 1})),
+        ada(json!({"session_custom_claims": {"n": 2, "k": true}}))
+            .template(json!({"plan": "pro", "n": 1})),
         claims(json!({"plan": "pro", "n": 2, "k": true})),
     );
 }
@@ -609,7 +697,8 @@ fn a_new_value_adds_or_overwrites() {
 fn null_deletes_a_top_level_key() {
     check(
         Rule::ClaimsMergeNullDeletes,
-        ada(json!({"session_custom_claims": {"a": null, "missing": null}})).template(json!({"a": 1, "b": 2})),
+        ada(json!({"session_custom_claims": {"a": null, "missing": null}}))
+            .template(json!({"a": 1, "b": 2})),
         claims(json!({"b": 2})),
     );
 }
@@ -645,7 +734,8 @@ fn arrays_are_replaced_whole_and_nulls_in_them_are_values() {
     // An object over an array replaces it and is merged into {}.
     check(
         Rule::ClaimsMergeIntoEmpty,
-        ada(json!({"session_custom_claims": {"a": {"x": null, "y": 1}}})).template(json!({"a": [1]})),
+        ada(json!({"session_custom_claims": {"a": {"x": null, "y": 1}}}))
+            .template(json!({"a": [1]})),
         claims(json!({"a": {"y": 1}})),
     );
 }
@@ -660,7 +750,8 @@ fn object_with_nothing_to_merge_into_loses_its_nulls() {
     );
     check(
         Rule::ClaimsMergeIntoEmpty,
-        ada(json!({"session_custom_claims": {"scalar": {"a": null}}})).template(json!({"scalar": 1})),
+        ada(json!({"session_custom_claims": {"scalar": {"a": null}}}))
+            .template(json!({"scalar": 1})),
         claims(json!({"scalar": {}})),
     );
 }
@@ -702,7 +793,11 @@ fn sized(size: usize) -> serde_json::Value {
 fn claims_size_4096_is_fine_and_4097_too_large() {
     let with = |v| ada(json!({"session_custom_claims": v}));
     check(Rule::ClaimsSizeLimit, with(sized(4096)), ok());
-    check(Rule::ClaimsSizeLimit, with(sized(4097)), err(CustomClaimsTooLarge));
+    check(
+        Rule::ClaimsSizeLimit,
+        with(sized(4097)),
+        err(CustomClaimsTooLarge),
+    );
     check(
         Rule::ClaimsSizeLimit,
         with(sized(4000)).flag("claims-size-limit", "4000"),
@@ -737,16 +832,18 @@ fn claims_size_is_measured_after_the_merge() {
 fn claims_size_measure_jcs_or_go() {
     // Each '<' is 1 byte in JCS and 6 (\u003c) in Go.
     let lt = |n: usize| json!({"k": format!("{}{}", "<".repeat(n), "x".repeat(4088 - n))});
-    check(Rule::ClaimsSizeMeasure, ada(json!({"session_custom_claims": lt(1)})), ok());
+    check(
+        Rule::ClaimsSizeMeasure,
+        ada(json!({"session_custom_claims": lt(1)})),
+        ok(),
+    );
     check(
         Rule::ClaimsSizeMeasure,
         ada(json!({"session_custom_claims": lt(1)})).flag("claims-size-measure", "go-json"),
         err(CustomClaimsTooLarge),
     );
     // Exactly 4096 and 4097 under the Go measure: 4088 - 5*n + 6*n... n '<' add 5 bytes each.
-    let go = |extra: usize| {
-        json!({"k": format!("{}{}", "&".repeat(2), "x".repeat(4088 - 10 + extra - 2))})
-    };
+    let go = |extra: usize| json!({"k": format!("{}{}", "&".repeat(2), "x".repeat(4088 - 10 + extra - 2))});
     check(
         Rule::ClaimsSizeMeasure,
         ada(json!({"session_custom_claims": go(0)})).flag("claims-size-measure", "go-json"),
@@ -764,7 +861,11 @@ fn negative_zero_claim_is_0_in_jcs_and_minus_0_in_go() {
     // {"k":"xx…","z":-0}: JCS writes 0, Go -0, one byte apart at the boundary.
     let text = |pad: usize| format!(r#"{{"k":"{}","z":-0}}"#, "x".repeat(pad));
     // JCS: {"k":""} (8) + ,"z":0 (6) = 14 + pad.
-    check(Rule::ClaimsSizeNegativeZero, claims_text(&text(4096 - 14)), ok());
+    check(
+        Rule::ClaimsSizeNegativeZero,
+        claims_text(&text(4096 - 14)),
+        ok(),
+    );
     check(
         Rule::ClaimsSizeNegativeZero,
         claims_text(&text(4096 - 14)).flag("claims-size-measure", "go-json"),
@@ -800,9 +901,17 @@ fn exact_text_numbers_are_measured_as_written() {
 #[test]
 fn organization_by_id_slug_or_external_id() {
     let at = |org: &str| req(json!({"session_token": "tok-del", "organization_id": org}));
-    check(Rule::OrgById, at("organization-test-delta"), member_is("member-del"));
+    check(
+        Rule::OrgById,
+        at("organization-test-delta"),
+        member_is("member-del"),
+    );
     check(Rule::OrgBySlug, at("Delta"), member_is("member-del"));
-    check(Rule::OrgByExternalId, at("ext-delta"), member_is("member-del"));
+    check(
+        Rule::OrgByExternalId,
+        at("ext-delta"),
+        member_is("member-del"),
+    );
 }
 
 #[test]
@@ -883,7 +992,11 @@ fn unreachable_userinfo_is_unexpected_response() {
 #[test]
 fn non_2xx_userinfo_is_unexpected_response() {
     for t in ["tok-500", "tok-302"] {
-        check(Rule::UserinfoNon2xx, token(t), err(MigrateFromExternalUnexpectedResponse));
+        check(
+            Rule::UserinfoNon2xx,
+            token(t),
+            err(MigrateFromExternalUnexpectedResponse),
+        );
     }
 }
 
@@ -899,7 +1012,11 @@ fn unknown_token_gets_401_from_userinfo() {
 #[test]
 fn userinfo_body_must_be_a_json_object() {
     for t in ["tok-204", "tok-html", "tok-array", "tok-bom", "tok-lone"] {
-        check(Rule::UserinfoBody, token(t), err(MigrateFromExternalUnexpectedResponse));
+        check(
+            Rule::UserinfoBody,
+            token(t),
+            err(MigrateFromExternalUnexpectedResponse),
+        );
     }
 }
 
@@ -910,7 +1027,11 @@ fn userinfo_body_follows_the_request_parsing_policies() {
         token("tok-lone").flag("lone-surrogate", "replace"),
         member_is("member-ada"),
     );
-    check(Rule::UserinfoBody, token("tok-dup-email"), member_is("member-ada"));
+    check(
+        Rule::UserinfoBody,
+        token("tok-dup-email"),
+        member_is("member-ada"),
+    );
     check(
         Rule::UserinfoBody,
         token("tok-dup-email").flag("duplicate-keys", "bad_request"),
@@ -930,14 +1051,22 @@ fn userinfo_without_a_valid_email_is_missing_userinfo() {
         "tok-email-space",
         "tok-email-nbsp",
     ] {
-        check(Rule::UserinfoEmail, token(t), err(MigrateFromExternalMissingUserinfo));
+        check(
+            Rule::UserinfoEmail,
+            token(t),
+            err(MigrateFromExternalMissingUserinfo),
+        );
     }
 }
 
 #[test]
 fn unverified_email_is_accepted_or_missing_userinfo() {
     for t in ["tok-unverified", "tok-unverified-str"] {
-        check(Rule::UserinfoEmailVerified, token(t), member_is("member-ada"));
+        check(
+            Rule::UserinfoEmailVerified,
+            token(t),
+            member_is("member-ada"),
+        );
         check(
             Rule::UserinfoEmailVerified,
             token(t).flag("unverified-email", "reject"),
@@ -975,8 +1104,16 @@ fn member_of_another_organization_does_not_match() {
 
 #[test]
 fn email_case_is_ascii_insensitive_or_exact() {
-    check(Rule::MemberEmailCase, token("tok-ada-upper"), member_is("member-ada"));
-    check(Rule::MemberEmailCase, token("tok-bob-lower"), member_is("member-bob"));
+    check(
+        Rule::MemberEmailCase,
+        token("tok-ada-upper"),
+        member_is("member-ada"),
+    );
+    check(
+        Rule::MemberEmailCase,
+        token("tok-bob-lower"),
+        member_is("member-bob"),
+    );
     check(
         Rule::MemberEmailCase,
         token("tok-bob-lower").flag("email-case", "exact"),
@@ -1026,7 +1163,10 @@ fn session_expires_duration_minutes_from_now() {
         duration_text("527040"),
         ok_with(|s| {
             assert_eq!(s.expires_at, common::NOW + 527_040 * 60);
-            assert_eq!(s.body["member_session"]["expires_at"], "2024-11-14T22:13:20Z");
+            assert_eq!(
+                s.body["member_session"]["expires_at"],
+                "2024-11-14T22:13:20Z"
+            );
         }),
     );
 }
@@ -1043,7 +1183,11 @@ fn session_starts_now_and_timestamps_are_whole_seconds_utc() {
             assert_eq!(ms["expires_at"], "2023-11-14T22:18:20Z");
         }),
     );
-    check(Rule::SessionStartedNow, ada(json!({})), ok_with(|s| assert_eq!(s.started_at, common::NOW)));
+    check(
+        Rule::SessionStartedNow,
+        ada(json!({})),
+        ok_with(|s| assert_eq!(s.started_at, common::NOW)),
+    );
 }
 
 #[test]
@@ -1066,8 +1210,14 @@ fn session_roles_are_the_members_role_ids_in_order() {
         Rule::SessionRoles,
         ada(json!({})),
         ok_with(|s| {
-            assert_eq!(s.body["member_session"]["roles"], json!(["stytch_member", "admin"]));
-            assert_eq!(s.jwt.payload["https://stytch.com/session"]["roles"], json!(["stytch_member", "admin"]));
+            assert_eq!(
+                s.body["member_session"]["roles"],
+                json!(["stytch_member", "admin"])
+            );
+            assert_eq!(
+                s.jwt.payload["https://stytch.com/session"]["roles"],
+                json!(["stytch_member", "admin"])
+            );
             assert_eq!(s.body["member"]["roles"][1]["role_id"], "admin");
         }),
     );
@@ -1097,8 +1247,14 @@ fn response_carries_member_organization_and_session() {
             assert_eq!(s.body["member_id"], "member-ada");
             assert_eq!(s.body["member"]["email_address"], "ada@acme.test");
             assert_eq!(s.body["organization"]["organization_slug"], "acme");
-            assert_eq!(s.body["organization"]["organization_external_id"], "ext-acme");
-            assert_eq!(s.body["member_session"]["organization_id"], "organization-test-acme");
+            assert_eq!(
+                s.body["organization"]["organization_external_id"],
+                "ext-acme"
+            );
+            assert_eq!(
+                s.body["member_session"]["organization_id"],
+                "organization-test-acme"
+            );
             assert_eq!(s.body["session_token"], "{{session_token}}");
             assert_eq!(s.external_session_token, "tok-ada");
         }),
@@ -1106,12 +1262,27 @@ fn response_carries_member_organization_and_session() {
 }
 
 #[test]
-fn jwt_header_and_registered_claims() {
+fn jwt_header_is_rs256_jwt_with_a_key_id() {
+    check(
+        Rule::JwtHeader,
+        ada(json!({})),
+        ok_with(|s| {
+            assert_eq!(
+                s.jwt.header,
+                json!({"alg": "RS256", "typ": "JWT", "kid": "{{kid}}"})
+            );
+            let slots = migrate_model::ExpectedJwt::header_slots();
+            assert_eq!(slots[0].pointer, "/kid");
+        }),
+    );
+}
+
+#[test]
+fn jwt_registered_claims() {
     check(
         Rule::JwtRegisteredClaims,
         ada(json!({})),
         ok_with(|s| {
-            assert_eq!(s.jwt.header, json!({"alg": "RS256", "typ": "JWT", "kid": "{{kid}}"}));
             let p = &s.jwt.payload;
             assert_eq!(p["iss"], "stytch.com/project-test-11111111");
             assert_eq!(p["aud"], json!(["project-test-11111111"]));
@@ -1143,7 +1314,10 @@ fn jwt_carries_stytch_session_and_organization_claims() {
             assert_eq!(session["id"], "{{member_session_id}}");
             assert_eq!(session["started_at"], "2023-11-14T22:13:20Z");
             assert_eq!(session["expires_at"], "2023-11-14T23:13:20Z");
-            assert_eq!(session["attributes"], json!({"ip_address": "", "user_agent": ""}));
+            assert_eq!(
+                session["attributes"],
+                json!({"ip_address": "", "user_agent": ""})
+            );
             assert_eq!(
                 s.jwt.payload["https://stytch.com/organization"],
                 json!({"organization_id": "organization-test-acme", "slug": "acme"})
@@ -1178,10 +1352,17 @@ fn empty_claims_are_present_as_an_empty_object() {
 
 #[test]
 fn error_status_codes() {
-    let eval = check(Rule::ErrorEnvelope, ada(json!({"session_duration_minutes": 1})), err(InvalidSessionDurationMinutes));
+    let eval = check(
+        Rule::ErrorEnvelope,
+        ada(json!({"session_duration_minutes": 1})),
+        err(InvalidSessionDurationMinutes),
+    );
     let e = eval.outcome.error().expect("error");
     assert_eq!(e.status_code(), 400);
-    assert_eq!(e.envelope()["error_type"], "invalid_session_duration_minutes");
+    assert_eq!(
+        e.envelope()["error_type"],
+        "invalid_session_duration_minutes"
+    );
     assert_eq!(e.envelope()["status_code"], 400);
     for t in migrate_model::ErrorType::ALL {
         let want = if *t == OrganizationNotFound { 404 } else { 400 };
@@ -1202,7 +1383,14 @@ fn several_faults_follow_the_evaluation_order_or_any_applicable() {
         }))
         .flag("reserved-claims", "reject")
     };
-    check(Rule::ErrorPrecedence, case(), errs(InvalidSessionDurationMinutes, &[InvalidSessionDurationMinutes]));
+    check(
+        Rule::ErrorPrecedence,
+        case(),
+        errs(
+            InvalidSessionDurationMinutes,
+            &[InvalidSessionDurationMinutes],
+        ),
+    );
     check(
         Rule::ErrorPrecedence,
         case().flag("error-precedence", "any-applicable"),
@@ -1252,7 +1440,9 @@ fn any_applicable_respects_step_inputs() {
 fn member_fault_precedes_claims_size() {
     check(
         Rule::ErrorPrecedence,
-        req(json!({"session_token": "tok-nobody", "organization_id": "acme", "session_custom_claims": sized(5000)})),
+        req(
+            json!({"session_token": "tok-nobody", "organization_id": "acme", "session_custom_claims": sized(5000)}),
+        ),
         err(MigrateFromExternalEmailDoesNotExist),
     );
     // And the UserInfo fault precedes the member's.
@@ -1273,12 +1463,17 @@ fn failure_changes_nothing() {
     // member gives the same success as the good one alone, and the member was pending before.
     let model = migrate_model::Model::new(common::world()).expect("valid world");
     let policy = migrate_model::Policy::default();
-    let bad = br#"{"session_token":"tok-pat","organization_id":"acme","session_duration_minutes":1}"#;
+    let bad =
+        br#"{"session_token":"tok-pat","organization_id":"acme","session_duration_minutes":1}"#;
     let good = br#"{"session_token":"tok-pat","organization_id":"acme"}"#;
-    let alone = model.migrate(common::NOW, &policy, good).expect("evaluates");
+    let alone = model
+        .migrate(common::NOW, &policy, good)
+        .expect("evaluates");
     let failed = model.migrate(common::NOW, &policy, bad).expect("evaluates");
     assert!(failed.trace.contains(Rule::FailureChangesNothing));
-    let after = model.migrate(common::NOW, &policy, good).expect("evaluates");
+    let after = model
+        .migrate(common::NOW, &policy, good)
+        .expect("evaluates");
     assert_eq!(alone, after);
     assert_eq!(
         after.outcome.success().map(|s| s.member_status_before),

@@ -1,10 +1,13 @@
 //! The shared world and the one `check` helper the rule tests are written with.
-#![allow(dead_code, reason = "each test binary uses a different part of this module")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of this module"
+)]
 
 use std::sync::OnceLock;
 
 use migrate_model::{
-    Evaluation, ErrorType, ExpectedSuccess, Member, MemberStatus, Model, Organization, Outcome,
+    ErrorType, Evaluation, ExpectedSuccess, Member, MemberStatus, Model, Organization, Outcome,
     Policy, Rule, UserInfoBody, UserInfoReply, World,
 };
 use serde_json::{json, Value};
@@ -62,13 +65,37 @@ pub fn world() -> World {
         ("tok-email-no-local", UserInfoReply::email("@acme.test")),
         ("tok-email-no-domain", UserInfoReply::email("ada@")),
         ("tok-email-space", UserInfoReply::email(" ada@acme.test")),
-        ("tok-email-nbsp", UserInfoReply::email("ada@acme.test\u{a0}")),
-        ("tok-unverified", UserInfoReply::ok(json!({"email": "ada@acme.test", "email_verified": false}))),
-        ("tok-unverified-str", UserInfoReply::ok(json!({"email": "ada@acme.test", "email_verified": "false"}))),
-        ("tok-verified-0", UserInfoReply::ok(json!({"email": "ada@acme.test", "email_verified": 0}))),
-        ("tok-dup-email", raw(200, br#"{"email":"nobody@acme.test","email":"ada@acme.test"}"#)),
-        ("tok-lone", raw(200, br#"{"email":"ada@acme.test","x":"\ud800"}"#)),
-        ("tok-bom", raw(200, b"\xEF\xBB\xBF{\"email\":\"ada@acme.test\"}")),
+        (
+            "tok-email-nbsp",
+            UserInfoReply::email("ada@acme.test\u{a0}"),
+        ),
+        (
+            "tok-unverified",
+            UserInfoReply::ok(json!({"email": "ada@acme.test", "email_verified": false})),
+        ),
+        (
+            "tok-unverified-str",
+            UserInfoReply::ok(json!({"email": "ada@acme.test", "email_verified": "false"})),
+        ),
+        (
+            "tok-verified-0",
+            UserInfoReply::ok(json!({"email": "ada@acme.test", "email_verified": 0})),
+        ),
+        (
+            "tok-dup-email",
+            raw(
+                200,
+                br#"{"email":"nobody@acme.test","email":"ada@acme.test"}"#,
+            ),
+        ),
+        (
+            "tok-lone",
+            raw(200, br#"{"email":"ada@acme.test","x":"\ud800"}"#),
+        ),
+        (
+            "tok-bom",
+            raw(200, b"\xEF\xBB\xBF{\"email\":\"ada@acme.test\"}"),
+        ),
     ];
     World {
         project_id: "project-test-11111111".into(),
@@ -81,7 +108,12 @@ pub fn world() -> World {
                 external_id: Some("ext-acme".into()),
                 name: "Acme".into(),
                 members: vec![
-                    member("member-ada", "ada@acme.test", Active, &["stytch_member", "admin"]),
+                    member(
+                        "member-ada",
+                        "ada@acme.test",
+                        Active,
+                        &["stytch_member", "admin"],
+                    ),
                     member("member-bob", "Bob@Acme.test", Active, &[]),
                     member("member-pat", "pat@acme.test", Pending, &[]),
                     member("member-ivy", "ivy@acme.test", Invited, &[]),
@@ -257,7 +289,11 @@ pub fn check(rule: Rule, case: Case, expect: Expect) -> Evaluation {
             assert!(e.accepts(want));
         }
         (Outcome::Error(e), Expect::Errors(first, mut acceptable)) => {
-            assert_eq!(e.error_type, first, "first error for {shown}: {}", e.message);
+            assert_eq!(
+                e.error_type, first,
+                "first error for {shown}: {}",
+                e.message
+            );
             acceptable.sort();
             assert_eq!(e.acceptable, acceptable, "acceptable errors for {shown}");
         }
@@ -305,5 +341,8 @@ pub fn assert_schema_valid(body: &Value) {
         .iter_errors(body)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "response violates the official schema: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "response violates the official schema: {errors:#?}"
+    );
 }
