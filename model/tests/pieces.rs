@@ -345,7 +345,8 @@ fn small_world() -> World {
 #[test]
 fn invalid_worlds_are_rejected_before_evaluation() {
     assert!(Model::new(small_world()).is_ok());
-    let mutations: Vec<(fn(&mut World), &str)> = vec![
+    type Mutation = fn(&mut World);
+    let mutations: Vec<(Mutation, &str)> = vec![
         (
             |w| w.project_max_session_minutes = 4,
             "project_max_session_minutes is 4",

@@ -55,7 +55,7 @@ fn json_grammar_violations_are_bad_request() {
     for bad in [
         "".to_string(),
         "{".to_string(),
-        format!("{good}"),                   // truncated
+        good.to_string(),                    // truncated
         format!("{good},}}"),                // trailing comma
         format!("{good}}} x"),               // trailing bytes
         format!("{good}}}{{}}"),             // two documents
