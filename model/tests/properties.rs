@@ -350,8 +350,10 @@ proptest! {
 // ---- Extreme inputs ---------------------------------------------------------------------
 
 fn both_nesting_policies() -> [Policy; 2] {
-    let mut unlimited = Policy::default();
-    unlimited.nesting_limit = NestingLimit::Unlimited;
+    let unlimited = Policy {
+        nesting_limit: NestingLimit::Unlimited,
+        ..Default::default()
+    };
     [Policy::default(), unlimited]
 }
 
@@ -406,8 +408,10 @@ fn a_deep_chain_of_nulls_collapses_under_remove_and_is_too_large_under_keep() {
         r#"{"a":"#.repeat(depth),
         "}".repeat(depth)
     );
-    let mut policy = Policy::default();
-    policy.nesting_limit = NestingLimit::Unlimited;
+    let mut policy = Policy {
+        nesting_limit: NestingLimit::Unlimited,
+        ..Default::default()
+    };
     let keep = model
         .migrate(NOW, &policy, body.as_bytes())
         .expect("evaluates");
