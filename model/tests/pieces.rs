@@ -550,3 +550,16 @@ fn every_rule_has_a_named_test() {
         );
     }
 }
+
+#[test]
+fn every_policy_flag_is_tested_both_ways() {
+    // Each rule test runs under the default policy unless it sets a flag; this checks that
+    // every non-default choice is set by some test.
+    let tests = include_str!("rules.rs");
+    for flag in Flag::ALL {
+        for choice in &flag.choices()[1..] {
+            let call = format!(".flag(\"{}\", \"{}\")", flag.name(), choice);
+            assert!(tests.contains(&call), "no rule test uses {call}");
+        }
+    }
+}
