@@ -43,7 +43,9 @@ fn run(args: Args) -> Result<serde_json::Value, String> {
         let (flag, choice) = setting
             .split_once('=')
             .ok_or_else(|| format!("--policy {setting:?} must be FLAG=CHOICE"))?;
-        policy.set_by_name(flag, choice).map_err(|e| e.to_string())?;
+        policy
+            .set_by_name(flag, choice)
+            .map_err(|e| e.to_string())?;
     }
     let body = if args.request.as_os_str() == "-" {
         let mut buf = Vec::new();

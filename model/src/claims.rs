@@ -57,24 +57,26 @@ fn merge_traced(
             target.insert(key, value);
             continue;
         };
-        let update_was_empty = object.is_empty();
-        let merged_is_empty = match target.get_mut(&key) {
+        // "Left empty because of nulls": an existing object that had members and has none
+        // after the merge, or a new object whose members all vanished. An explicit `{}`, from
+        // the update or the template, is kept.
+        let left_empty = match target.get_mut(&key) {
             Some(Json::Object(existing)) => {
                 trace.hit(Rule::ClaimsMergeDeep);
+                let had_members = !existing.is_empty();
                 merge_traced(existing, object, empty, depth + 1, trace);
-                existing.is_empty()
+                had_members && existing.is_empty()
             }
             _ => {
                 trace.hit(Rule::ClaimsMergeAddOverwrite);
+                let had_members = !object.is_empty();
                 let cleaned = into_empty(object, empty, trace);
-                let is_empty = cleaned.is_empty();
+                let left_empty = had_members && cleaned.is_empty();
                 target.insert(key.clone(), Json::Object(cleaned));
-                is_empty
+                left_empty
             }
         };
-        // Only an update with members can leave an object empty "because of nulls"; an
-        // explicit `{}` is kept.
-        if merged_is_empty && !update_was_empty {
+        if left_empty {
             trace.hit(Rule::ClaimsMergeEmptyObjectAfterDelete);
             if empty == EmptyObjectAfterDelete::Remove {
                 target.remove(&key);

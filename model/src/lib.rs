@@ -191,8 +191,9 @@ impl Model {
             ),
             &mut faults,
         );
+        let duration_given = request::duration_given(&request, policy);
         let update = keep(
-            request::custom_claims(&mut request, policy, duration, trace),
+            request::custom_claims(&mut request, policy, duration_given, trace),
             &mut faults,
         );
         let steps_1_to_5_passed = faults.is_empty();

@@ -124,9 +124,6 @@ pub fn required_string(
 pub struct Duration {
     /// Minutes.
     pub minutes: i64,
-    /// Whether the request gave a duration (false when absent or treated as absent), which
-    /// `claims-without-duration` looks at.
-    pub given: bool,
 }
 
 /// Step 4: `session_duration_minutes`.
@@ -176,23 +173,18 @@ pub fn duration(
                 format!("{name} {minutes} exceeds the project's maximum of {project_max} minutes"),
             ));
         }
-        return Ok(Duration {
-            minutes,
-            given: true,
-        });
+        return Ok(Duration { minutes });
     }
     trace.hit(Rule::DurationDefault);
     if DEFAULT_DURATION_MINUTES <= project_max {
         return Ok(Duration {
             minutes: DEFAULT_DURATION_MINUTES,
-            given: false,
         });
     }
     trace.hit(Rule::DurationDefaultAboveProjectMax);
     match policy.default_above_project_max {
         DefaultAboveProjectMax::Cap => Ok(Duration {
             minutes: project_max,
-            given: false,
         }),
         DefaultAboveProjectMax::Reject => Err(Fault::new(
             InvalidSessionDuration,
@@ -201,6 +193,23 @@ pub fn duration(
                 "the default of 60 minutes exceeds the project's maximum of {project_max} minutes"
             ),
         )),
+    }
+}
+
+/// Whether the request gives a duration, as `claims-without-duration` asks: not when the
+/// field is absent or treated as absent (`null` under `null-duration = absent`, `0` under
+/// `zero-duration = absent`). Decided from the request alone, so it holds even when step 4
+/// fails for another reason (the default exceeding the project maximum).
+pub fn duration_given(request: &Object, policy: &Policy) -> bool {
+    match request.get(field::SESSION_DURATION_MINUTES) {
+        None => false,
+        Some(Json::Null) => policy.null_duration == NullDuration::BadRequest,
+        Some(Json::Number(n)) => {
+            let zero = n.exact_integer() == ExactInteger::Int(0)
+                && (n.is_integer_literal() || policy.integral_float == IntegralFloat::Accept);
+            !(zero && policy.zero_duration == ZeroDuration::Absent)
+        }
+        Some(_) => true,
     }
 }
 
@@ -261,7 +270,7 @@ fn explicit_minutes(n: &Number, policy: &Policy, trace: &mut Trace) -> Result<Op
 pub fn custom_claims(
     request: &mut Object,
     policy: &Policy,
-    duration: Option<Duration>,
+    duration_given: bool,
     trace: &mut Trace,
 ) -> Result<Option<Object>, Fault> {
     let name = field::SESSION_CUSTOM_CLAIMS;
@@ -280,8 +289,7 @@ pub fn custom_claims(
         }
     };
     // Without a duration (absent, or treated as absent) the claims may be ignored unread.
-    // When step 4 failed there is no duration at all; the content is then examined.
-    if duration.is_some_and(|d| !d.given) {
+    if !duration_given {
         trace.hit(Rule::ClaimsWithoutDuration);
         if policy.claims_without_duration == ClaimsWithoutDuration::Ignore {
             return Ok(None);

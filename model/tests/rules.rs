@@ -505,6 +505,26 @@ fn claims_without_duration_apply_or_are_ignored() {
             .flag("claims-without-duration", "ignore"),
         claims(json!({"k": 1})),
     );
+    // Absent is absent even when step 4 fails (the default exceeds the project maximum):
+    // the claims are not examined, so only the duration error is acceptable.
+    check(
+        Rule::ClaimsWithoutDuration,
+        ada(json!({"session_custom_claims": {"iss": 1}}))
+            .project_max(30)
+            .flag("default-above-project-max", "reject")
+            .flag("reserved-claims", "reject")
+            .flag("claims-without-duration", "ignore")
+            .flag("error-precedence", "any-applicable"),
+        errs(InvalidSessionDuration, &[InvalidSessionDuration]),
+    );
+    // 0 under zero-duration = absent counts as no duration.
+    check(
+        Rule::ClaimsWithoutDuration,
+        ada(json!({"session_duration_minutes": 0, "session_custom_claims": {"k": 1}}))
+            .flag("zero-duration", "absent")
+            .flag("claims-without-duration", "ignore"),
+        claims(json!({})),
+    );
     // The type is still checked.
     check(
         Rule::ClaimsType,
@@ -771,6 +791,14 @@ fn empty_object_after_delete_is_kept_or_removed() {
         Rule::ClaimsMergeEmptyObjectAfterDelete,
         case().flag("empty-object-after-delete", "remove"),
         claims(json!({"f": {"k": 1}})),
+    );
+    // An explicit {} in the template that the update's nulls touch was not emptied by them.
+    check(
+        Rule::ClaimsMergeDeep,
+        ada(json!({"session_custom_claims": {"t": {"x": null}}}))
+            .template(json!({"t": {}}))
+            .flag("empty-object-after-delete", "remove"),
+        claims(json!({"t": {}})),
     );
     // Removal goes upwards; a new object of only nulls counts; an explicit {} is kept.
     check(
