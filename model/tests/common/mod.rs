@@ -327,10 +327,8 @@ static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
 /// Validates a response body against the vendored official `MigrateResponse` schema.
 pub fn assert_schema_valid(body: &Value) {
     let validator = VALIDATOR.get_or_init(|| {
-        let spec: Value = serde_json::from_str(include_str!(
-            "../data/stytch-b2b-migrate-openapi-subset.json"
-        ))
-        .expect("vendored schema parses");
+        let spec: Value =
+            serde_json::from_str(migrate_model::OFFICIAL_SCHEMAS).expect("vendored schema parses");
         let schema = json!({
             "$ref": "#/components/schemas/api_b2b_session_v1_MigrateResponse",
             "components": spec["components"],
