@@ -1,8 +1,25 @@
 //! Checks any implementation of Stytch's B2B session Migrate call against the reference model.
+//!
+//! - [`adapter`]: the [`Implementation`] trait an implementer writes (or [`subprocess`] for
+//!   an implementation in any language);
+//! - [`gen`]: the proptest strategies, one per [`gen::Property`];
+//! - [`compare`]: the comparator;
+//! - [`runner`]: runs the suite against an adapter and returns the [`runner::Report`];
+//! - [`testing`]: the same from another crate's `cargo test`;
+//! - [`sample`]: the sample implementation, and its mutants in [`bugzoo`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod adapter;
+pub mod bugzoo;
+pub mod compare;
+pub mod gen;
+pub mod runner;
 pub mod sample;
+pub mod subprocess;
+pub mod summary;
+pub mod targets;
+pub mod testing;
 
 pub use adapter::{AdapterError, Capabilities, HttpResponse, Implementation};
+pub use runner::{run, Report, RunConfig};

@@ -1,1 +1,229 @@
-fn main() {}
+//! `migrate-conformance`: check an implementation of `POST /v1/b2b/sessions/migrate` against
+//! the reference model.
+
+use std::io::{BufReader, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use migrate_conformance::bugzoo::{kill_matrix, render as render_matrix};
+use migrate_conformance::gen::{CaseJson, Property};
+use migrate_conformance::runner::{check_case, run, RunConfig, Seen};
+use migrate_conformance::sample::{Bug, Sample};
+use migrate_conformance::summary::render;
+use migrate_conformance::targets::{open, DEFAULT_TARGET};
+use serde_json::Value;
+
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the properties against a target; exits 1 on any failure.
+    Check {
+        /// `sample` (default), `bugzoo:NAME`, or `cmd:PROGRAM ARG...` (subprocess protocol).
+        #[arg(long, default_value = DEFAULT_TARGET)]
+        target: String,
+        /// Cases per property.
+        #[arg(long, default_value_t = 200)]
+        cases: u32,
+        /// The seed; the same seed gives the same cases.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Run only this property (repeatable); `--property list` lists them.
+        #[arg(long = "property", value_name = "NAME")]
+        properties: Vec<String>,
+        /// Print the report as JSON instead of the summary.
+        #[arg(long)]
+        json: bool,
+        /// No progress lines on standard error.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Run every mutant of the sample and print the kill matrix; exits 1 if any survives.
+    Bugzoo {
+        /// Print the mutants' names, one per line, and nothing else.
+        #[arg(long)]
+        list: bool,
+        /// Cases per property for each mutant.
+        #[arg(long, default_value_t = 200)]
+        cases: u32,
+        /// The seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// Replay one saved case (as printed for a failure) against a target.
+    Replay {
+        /// The case file: `world`, `now`, and `request` or `request_base64`.
+        file: PathBuf,
+        /// The target.
+        #[arg(long, default_value = DEFAULT_TARGET)]
+        target: String,
+    },
+    /// Serve the sample (or a mutant) over the subprocess protocol on stdin/stdout.
+    ServeStdio {
+        /// `sample` or `bugzoo:NAME`.
+        #[arg(long, default_value = DEFAULT_TARGET)]
+        target: String,
+    },
+}
+
+/// A failure of the tool itself (bad arguments, unreadable files): exit 2.
+struct UsageError(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn properties_from(names: &[String]) -> Result<Vec<Property>, UsageError> {
+    let all: Vec<&str> = Property::ALL.iter().map(|p| p.name()).collect();
+    names
+        .iter()
+        .map(|n| {
+            Property::from_name(n).ok_or_else(|| {
+                UsageError(format!(
+                    "unknown property {n:?}; properties are: {}",
+                    all.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+fn execute(command: Command) -> Result<bool, UsageError> {
+    match command {
+        Command::Check {
+            target,
+            cases,
+            seed,
+            properties,
+            json,
+            quiet,
+        } => {
+            if properties.iter().any(|p| p == "list") {
+                for p in Property::ALL {
+                    println!("{}", p.name());
+                }
+                return Ok(true);
+            }
+            let config = RunConfig {
+                cases,
+                seed,
+                properties: properties_from(&properties)?,
+                progress: !quiet && !json,
+                ..RunConfig::default()
+            };
+            let mut imp = open(&target).map_err(|e| UsageError(e.0))?;
+            if config.progress {
+                eprintln!("migrate-conformance check: target {target}, {cases} cases per property, seed {seed}");
+            }
+            let report = run(&mut imp, &target, &config);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                print!("{}", render(&report, &target));
+            }
+            Ok(report.passed())
+        }
+        Command::Bugzoo { list, cases, seed } => {
+            if list {
+                for bug in Bug::ALL {
+                    println!("{}", bug.name());
+                }
+                return Ok(true);
+            }
+            let config = RunConfig {
+                cases,
+                seed,
+                ..RunConfig::default()
+            };
+            eprintln!(
+                "migrate-conformance bugzoo: {} mutants, {cases} cases per property, seed {seed}",
+                Bug::ALL.len()
+            );
+            let rows = kill_matrix(&config, true);
+            print!("{}", render_matrix(&rows));
+            Ok(rows.iter().all(|r| r.caught()))
+        }
+        Command::Replay { file, target } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| UsageError(format!("{} is not JSON: {e}", file.display())))?;
+            let pick = |k: &str| value.get(k).cloned().filter(|v| !v.is_null());
+            let case_json = serde_json::json!({
+                "world": pick("world"),
+                "now": pick("now"),
+                "request": pick("request"),
+                "request_base64": pick("request_base64"),
+            });
+            let case_json: CaseJson = serde_json::from_value(case_json)
+                .map_err(|e| UsageError(format!("{} is not a case: {e}", file.display())))?;
+            let case = case_json.into_case().map_err(UsageError)?;
+            let mut imp = open(&target).map_err(|e| UsageError(e.0))?;
+            let caps = imp.capabilities();
+            let result =
+                check_case(&mut imp, &caps, &case, &mut Seen::default()).map_err(UsageError)?;
+            println!(
+                "expected: {}",
+                serde_json::to_string_pretty(&result.expected_json()).unwrap_or_default()
+            );
+            println!(
+                "actual:   {}",
+                serde_json::to_string_pretty(&result.actual_json()).unwrap_or_default()
+            );
+            if result.differences.is_empty() {
+                println!("PASSED: no differences");
+            } else {
+                println!("FAILED: {} differences", result.differences.len());
+                for d in &result.differences {
+                    println!("  {d}");
+                }
+            }
+            Ok(result.differences.is_empty())
+        }
+        Command::ServeStdio { target } => {
+            let mut imp: Box<dyn migrate_conformance::Implementation> =
+                match target.strip_prefix("bugzoo:") {
+                    None if target == "sample" => Box::new(Sample::new()),
+                    Some(name) => {
+                        Box::new(Sample::with_bug(Bug::from_name(name).ok_or_else(|| {
+                            UsageError(format!("no mutant named {name:?}"))
+                        })?))
+                    }
+                    None => {
+                        return Err(UsageError(
+                            "serve-stdio serves `sample` or `bugzoo:NAME`".into(),
+                        ))
+                    }
+                };
+            let stdin = std::io::stdin();
+            let stdout = std::io::stdout();
+            migrate_conformance::subprocess::serve(
+                &mut imp,
+                BufReader::new(stdin.lock()),
+                stdout.lock(),
+            )
+            .map_err(|e| UsageError(format!("serving: {e}")))?;
+            std::io::stdout()
+                .flush()
+                .map_err(|e| UsageError(e.to_string()))?;
+            Ok(true)
+        }
+    }
+}

@@ -76,7 +76,8 @@ pub use world::{
 
 /// The official Stytch OpenAPI components for this endpoint (MigrateRequest, MigrateResponse,
 /// and everything they reference), as JSON text; see `schemas/PROVENANCE.md`.
-pub const OFFICIAL_SCHEMAS: &str = include_str!("../schemas/stytch-b2b-migrate-openapi-subset.json");
+pub const OFFICIAL_SCHEMAS: &str =
+    include_str!("../schemas/stytch-b2b-migrate-openapi-subset.json");
 
 use policy::ErrorPrecedence;
 use request::field;

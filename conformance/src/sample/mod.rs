@@ -1,1 +1,505 @@
-//! The sample implementation (being written).
+//! A sample implementation of `POST /v1/b2b/sessions/migrate`, written the way a production
+//! service would be, and its mutants.
+//!
+//! [`Sample`] is an independent implementation of the default policy profile: it shares data
+//! types with the model (the [`World`] it is loaded with, the [`Policy`] it declares) but none
+//! of the model's semantic code, so the suite checking it against the model proves something.
+//! [`Sample::with_bug`] switches on one [`Bug`]: a small, realistic deviation that the suite
+//! must catch.
+//!
+//! The call runs in the documented order, and the first failing step is the answer:
+//! body, `session_token`, `organization_id`, `session_duration_minutes`,
+//! `session_custom_claims`, organization lookup, UserInfo, member match, claims size.
+//!
+//! ```no_run
+//! use migrate_conformance::sample::{Bug, Sample};
+//! use migrate_conformance::Implementation;
+//!
+//! let correct = Sample::new();
+//! let mutant = Sample::with_bug(Bug::ShallowMerge);
+//! assert!(correct.capabilities().jwks.is_some());
+//! assert_eq!(mutant.bug(), Some(Bug::ShallowMerge));
+//! ```
+
+mod bugs;
+mod claims;
+mod errors;
+mod keys;
+mod request;
+mod response;
+mod store;
+mod wire;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use migrate_model::{MemberStatus, Policy, World};
+use serde_json::{json, Value};
+
+pub use bugs::Bug;
+
+use crate::adapter::{AdapterError, Capabilities, HttpResponse, Implementation};
+use claims::{Claims, MergeRules, Protect};
+use errors::{ApiError, ErrorKind};
+use request::DurationField;
+use response::{
+    AuthenticationFactor, MemberObject, MemberSession, MigrateResponse, OrganizationClaim,
+    OrganizationObject, SessionAttributes, SessionClaim,
+};
+use store::{MemberRef, Store, UserInfoResponse, DURATION_BOUNDS};
+
+/// The session duration when the request gives none, in minutes.
+const DEFAULT_SESSION_MINUTES: i64 = 60;
+
+/// The session JWT's lifetime, whatever the session's.
+const JWT_LIFETIME_SECONDS: i64 = 300;
+
+/// The sample implementation (correct, or with one [`Bug`]).
+#[derive(Debug, Default)]
+pub struct Sample {
+    store: Store,
+    bug: Option<Bug>,
+}
+
+impl Sample {
+    /// The correct implementation.
+    pub fn new() -> Sample {
+        Sample::default()
+    }
+
+    /// A mutant: the implementation with `bug`.
+    pub fn with_bug(bug: Bug) -> Sample {
+        Sample {
+            bug: Some(bug),
+            ..Sample::default()
+        }
+    }
+
+    /// The bug, if this is a mutant.
+    pub fn bug(&self) -> Option<Bug> {
+        self.bug
+    }
+
+    /// The stored status of the member with this id (to observe that a success activates a
+    /// member and a failure changes nothing).
+    pub fn member_status(&self, member_id: &str) -> Option<MemberStatus> {
+        self.store.member_by_id(member_id).map(|m| m.status)
+    }
+
+    /// Handles one request body at `now` (Unix seconds).
+    pub fn handle(&mut self, body: &[u8], now: i64) -> HttpResponse {
+        let request_id = format!("request-id-test-{}", keys::random_uuid());
+        let (status, body) = match self.migrate(body, now, &request_id) {
+            Ok(body) => (200, body),
+            Err(error) => {
+                let body = serde_json::to_vec(&error.envelope(request_id))
+                    .unwrap_or_else(|_| br#"{"status_code":500}"#.to_vec());
+                (error.kind.status(), body)
+            }
+        };
+        HttpResponse { status, body }
+    }
+
+    fn has(&self, bug: Bug) -> bool {
+        self.bug == Some(bug)
+    }
+
+    /// The call, step by step; the first failing step is the answer.
+    fn migrate(&mut self, body: &[u8], now: i64, request_id: &str) -> Result<Vec<u8>, ApiError> {
+        let fields =
+            wire::parse_document(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let external_token = request::required_string(&fields, request::SESSION_TOKEN)?;
+        let organization_key = request::required_string(&fields, request::ORGANIZATION_ID)?;
+        let looked_up_early = if self.has(Bug::WrongPrecedence) {
+            Some(self.find_organization(&organization_key)?)
+        } else {
+            None
+        };
+        let minutes = self.session_minutes(request::duration_field(&fields)?)?;
+        let request_claims = request::custom_claims(&fields)?;
+        let organization = match looked_up_early {
+            Some(found) => found,
+            None => self.find_organization(&organization_key)?,
+        };
+        let email = self.userinfo_email(&external_token)?;
+        let member = self.find_member(organization, &email)?;
+        let claims = self.final_claims(request_claims)?;
+        let body = self.start_session(SessionInput {
+            request_id,
+            organization,
+            member,
+            external_token: &external_token,
+            minutes,
+            now,
+            claims: &claims,
+        })?;
+        // Only a complete success touches the store.
+        self.store.activate(member);
+        Ok(body)
+    }
+
+    /// Step 4: the session length in minutes.
+    fn session_minutes(&self, field: DurationField) -> Result<i64, ApiError> {
+        let project_max = self.store.max_session_minutes;
+        let minutes = match field {
+            DurationField::Null if self.has(Bug::NullDurationRejected) => {
+                return Err(ApiError::bad_request(
+                    "session_duration_minutes must be an integer",
+                ));
+            }
+            DurationField::Absent | DurationField::Null => {
+                let default = if self.has(Bug::Default60Seconds) {
+                    DEFAULT_SESSION_MINUTES / 60
+                } else if self.has(Bug::Default60Hours) {
+                    DEFAULT_SESSION_MINUTES * 60
+                } else {
+                    DEFAULT_SESSION_MINUTES
+                };
+                // A project that allows less than the default gets its own maximum.
+                return Ok(default.min(project_max));
+            }
+            DurationField::Minutes(minutes) => i64::from(minutes),
+        };
+        let lowest = if self.has(Bug::DurationMinOffByOne) {
+            DURATION_BOUNDS.0 - 1
+        } else {
+            DURATION_BOUNDS.0
+        };
+        let highest = if self.has(Bug::DurationMaxOffByOne) {
+            DURATION_BOUNDS.1 + 1
+        } else {
+            DURATION_BOUNDS.1
+        };
+        if !(lowest..=highest).contains(&minutes) {
+            return Err(ApiError::new(
+                ErrorKind::InvalidSessionDurationMinutes,
+                "session_duration_minutes should be between 5 to 527040 minutes",
+            ));
+        }
+        if minutes > project_max {
+            return Err(ApiError::new(
+                ErrorKind::InvalidSessionDuration,
+                format!(
+                    "session_duration_minutes exceeds the project's maximum session duration of {project_max} minutes"
+                ),
+            ));
+        }
+        Ok(minutes)
+    }
+
+    /// Step 6: the organization by id, then slug, then external id (all exact).
+    fn find_organization(&self, key: &str) -> Result<usize, ApiError> {
+        let by_id = self.store.organization_by_id(key);
+        let by_slug = self.store.organization_by_slug(key);
+        let first = if self.has(Bug::SlugBeforeId) {
+            by_slug.or(by_id)
+        } else {
+            by_id.or(by_slug)
+        };
+        first
+            .or_else(|| self.store.organization_by_external_id(key))
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorKind::OrganizationNotFound,
+                    "no organization has this organization_id, slug or external id",
+                )
+            })
+    }
+
+    /// Step 7: the email the external UserInfo endpoint gives for the token.
+    fn userinfo_email(&self, external_token: &str) -> Result<String, ApiError> {
+        let unexpected =
+            |why: String| ApiError::new(ErrorKind::MigrateFromExternalUnexpectedResponse, why);
+        let body = match self.store.call_userinfo(external_token) {
+            UserInfoResponse::Unreachable => {
+                return Err(unexpected(
+                    "the external UserInfo endpoint could not be reached".into(),
+                ))
+            }
+            UserInfoResponse::Http { status, .. } if !(200..=299).contains(&status) => {
+                return Err(unexpected(format!(
+                    "the external UserInfo endpoint answered HTTP {status}"
+                )))
+            }
+            UserInfoResponse::Http { body, .. } => body,
+        };
+        let fields = wire::parse_document(&body)
+            .map_err(|e| unexpected(format!("the external UserInfo reply is unusable: {e}")))?;
+        fields
+            .get("email")
+            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+            .filter(|email| is_valid_email(email))
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorKind::MigrateFromExternalMissingUserinfo,
+                    "the external UserInfo reply has no valid email",
+                )
+            })
+    }
+
+    /// Step 8: the organization's member with that email (ignoring ASCII case), not deleted.
+    fn find_member(&self, organization: usize, email: &str) -> Result<MemberRef, ApiError> {
+        let scope: Vec<usize> = if self.has(Bug::OtherOrgMemberAccepted) {
+            (0..self.store.organizations().len()).collect()
+        } else {
+            vec![organization]
+        };
+        for org in scope {
+            let Some(record) = self.store.organization(org) else {
+                continue;
+            };
+            let found = record.members.iter().position(|m| {
+                let email_matches = if self.has(Bug::EmailCaseSensitive) {
+                    m.email == email
+                } else {
+                    m.email.eq_ignore_ascii_case(email)
+                };
+                let may_migrate = match m.status {
+                    MemberStatus::Active | MemberStatus::Pending | MemberStatus::Invited => true,
+                    MemberStatus::Deleted => self.has(Bug::DeletedMemberAccepted),
+                };
+                email_matches && may_migrate
+            });
+            if let Some(member) = found {
+                return Ok(MemberRef {
+                    organization: org,
+                    member,
+                });
+            }
+        }
+        Err(ApiError::new(
+            ErrorKind::MigrateFromExternalEmailDoesNotExist,
+            "no member of the organization has the email the external UserInfo endpoint gave",
+        ))
+    }
+
+    /// Step 9: the template, the request's claims merged on top, and the size limit.
+    fn final_claims(&self, request_claims: Option<Claims>) -> Result<Claims, ApiError> {
+        let rules = MergeRules {
+            shallow_top_level: self.has(Bug::ShallowMerge),
+            store_top_level_null: self.has(Bug::NullStored),
+            store_nested_null: self.has(Bug::NestedNullIgnored),
+        };
+        let mut template = self.store.claims_template.clone();
+        claims::drop_protected(&mut template, Protect::ALL);
+        let mut merged = Claims::new();
+        claims::merge(&mut merged, template, rules);
+
+        let mut request_size = None;
+        if let Some(mut update) = request_claims {
+            claims::drop_protected(
+                &mut update,
+                Protect {
+                    reserved: !self.has(Bug::ReservedClaimPassed),
+                    namespaced: !self.has(Bug::StytchClaimOverrides),
+                },
+            );
+            if self.has(Bug::SizeBeforeMerge) {
+                request_size = Some(claims::canonical_size(&update));
+            }
+            claims::merge(&mut merged, update, rules);
+        }
+        let size = if self.has(Bug::SizeBeforeMerge) {
+            request_size.unwrap_or(Ok(0))
+        } else {
+            claims::canonical_size(&merged)
+        }
+        .map_err(|e| internal(format!("cannot measure the claims: {e}")))?;
+        let limit = if self.has(Bug::SizeLimit4000) {
+            4000
+        } else {
+            claims::MAX_CLAIMS_BYTES
+        };
+        if size > limit {
+            return Err(ApiError::new(
+                ErrorKind::CustomClaimsTooLarge,
+                format!("the session's custom claims take {size} bytes, more than {limit}"),
+            ));
+        }
+        Ok(merged)
+    }
+
+    /// Step 10: the session, its JWT and the response body.
+    fn start_session(&self, input: SessionInput<'_>) -> Result<Vec<u8>, ApiError> {
+        let (organization, member) = self
+            .store
+            .organization(input.organization)
+            .zip(self.store.member(input.member))
+            .ok_or_else(|| internal("the organization or member vanished".into()))?;
+        let now = input.now;
+        let expires = input
+            .minutes
+            .checked_mul(60)
+            .and_then(|seconds| now.checked_add(seconds))
+            .ok_or_else(|| internal("the session's expiry is out of range".into()))?;
+        let fraction = self.has(Bug::TimestampsWithFraction);
+        let started_at = response::timestamp(now, fraction);
+        let expires_at = response::timestamp(expires, fraction);
+        let member_session_id = format!("member-session-test-{}", keys::random_uuid());
+        let factors = vec![AuthenticationFactor {
+            kind: response::FACTOR_TYPE,
+            delivery_method: response::FACTOR_DELIVERY_METHOD,
+            last_authenticated_at: started_at.clone(),
+        }];
+
+        // The JWT: custom claims at the top level, then ours (which they never collide with).
+        let mut payload = input.claims.clone();
+        let project_id = &self.store.project_id;
+        let jwt_exp = if self.has(Bug::JwtExpSessionExpiry) {
+            expires
+        } else {
+            now.checked_add(JWT_LIFETIME_SECONDS)
+                .ok_or_else(|| internal("the JWT's expiry is out of range".into()))?
+        };
+        payload.insert("sub".into(), json!(member.id));
+        payload.insert("iss".into(), json!(format!("stytch.com/{project_id}")));
+        payload.insert("aud".into(), json!([project_id]));
+        payload.insert("iat".into(), json!(now));
+        payload.insert("nbf".into(), json!(now));
+        payload.insert("exp".into(), json!(jwt_exp));
+        payload.insert(
+            "https://stytch.com/session".into(),
+            to_value(&SessionClaim {
+                id: &member_session_id,
+                started_at: &started_at,
+                last_accessed_at: &started_at,
+                expires_at: &expires_at,
+                attributes: SessionAttributes::default(),
+                authentication_factors: &factors,
+                roles: &member.roles,
+            })?,
+        );
+        payload.insert(
+            "https://stytch.com/organization".into(),
+            to_value(&OrganizationClaim {
+                organization_id: &organization.id,
+                slug: &organization.slug,
+            })?,
+        );
+        if self.has(Bug::StytchClaimOverrides) {
+            for (key, value) in input.claims {
+                if claims::is_namespaced(key) {
+                    payload.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        let session_jwt =
+            keys::sign(&payload).map_err(|e| internal(format!("cannot sign the JWT: {e}")))?;
+
+        let session_token = if self.has(Bug::SessionTokenReused) {
+            input.external_token.to_owned()
+        } else {
+            keys::random_session_token()
+        };
+        let status = if self.has(Bug::MemberStaysPending) {
+            member.status.name()
+        } else {
+            MemberStatus::Active.name()
+        };
+        let body = MigrateResponse {
+            request_id: input.request_id.to_owned(),
+            member_id: &member.id,
+            session_token,
+            session_jwt,
+            member: MemberObject::new(organization, member, status),
+            organization: OrganizationObject::new(organization),
+            member_session: MemberSession {
+                member_session_id: member_session_id.clone(),
+                member_id: &member.id,
+                started_at: started_at.clone(),
+                last_accessed_at: started_at,
+                expires_at,
+                authentication_factors: factors,
+                organization_id: &organization.id,
+                roles: &member.roles,
+                organization_slug: &organization.slug,
+                custom_claims: input.claims,
+            },
+            status_code: 200,
+        };
+        serde_json::to_vec(&body).map_err(|e| internal(format!("cannot write the response: {e}")))
+    }
+}
+
+/// What step 10 starts from.
+#[derive(Debug)]
+struct SessionInput<'a> {
+    request_id: &'a str,
+    organization: usize,
+    member: MemberRef,
+    external_token: &'a str,
+    minutes: i64,
+    now: i64,
+    claims: &'a Claims,
+}
+
+/// A valid email: exactly one `@`, text on both sides, no whitespace anywhere.
+fn is_valid_email(email: &str) -> bool {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+fn internal(message: String) -> ApiError {
+    ApiError::new(ErrorKind::InternalServerError, message)
+}
+
+fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| internal(format!("cannot write a JWT claim: {e}")))
+}
+
+impl Implementation for Sample {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            controllable_clock: true,
+            profile: Policy::default(),
+            jwks: keys::jwks().ok(),
+        }
+    }
+
+    fn load_world(&mut self, world: &World) -> Result<(), AdapterError> {
+        // The whole state is replaced; a world that cannot be loaded leaves an empty one.
+        self.store = Store::default();
+        self.store = Store::load(world).map_err(AdapterError)?;
+        Ok(())
+    }
+
+    fn call(&mut self, body: &[u8], now: Option<i64>) -> Result<HttpResponse, AdapterError> {
+        let now = now.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        });
+        Ok(self.handle(body, now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_valid_email;
+
+    #[test]
+    fn emails() {
+        for ok in ["a@b", "Ada@Acme.test", "x.y+z@q", "é@ü"] {
+            assert!(is_valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "@b",
+            "a@",
+            "a@b@c",
+            "a @b",
+            "a@b\u{a0}",
+            "a@b\u{2028}",
+            " a@b",
+        ] {
+            assert!(!is_valid_email(bad), "{bad:?}");
+        }
+    }
+}

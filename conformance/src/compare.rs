@@ -1,0 +1,614 @@
+//! The comparator: what an implementation answered against what the model expects.
+//!
+//! Errors are judged by status code and `error_type` (any of the model's acceptable errors,
+//! with that error's status) plus the envelope's shape. A success is judged field by field:
+//! values the world determines by value, the values an implementation chooses by their
+//! [`Constraint`], the custom claims exactly under the profile's number precision, the JWT's
+//! three parts (and its signature when a JWKS is declared), and the whole body against the
+//! official response schema. Every difference is a JSON path with expected and actual values.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use migrate_model::json::Number;
+use migrate_model::parse::{parse, ParseOptions};
+use migrate_model::policy::{LoneSurrogate, NestingLimit, NumberPrecision};
+use migrate_model::{
+    Constraint, ErrorType, Evaluation, ExpectedError, ExpectedJwt, ExpectedSuccess, Json, Opaque,
+    Outcome, Policy, Slot,
+};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::adapter::HttpResponse;
+
+/// One way the actual response differs from the expected one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Difference {
+    /// Where: a JSON pointer into the response body, or `jwt.header` / `jwt.payload` followed
+    /// by a pointer, or `status`.
+    pub path: String,
+    /// What the model expects there (a value, or a description of the constraint).
+    pub expected: Value,
+    /// What the implementation gave (`null` when absent).
+    pub actual: Value,
+    /// Why this is a difference.
+    pub note: String,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} (expected {}, got {})",
+            if self.path.is_empty() {
+                "/"
+            } else {
+                &self.path
+            },
+            self.note,
+            truncate(&self.expected.to_string()),
+            truncate(&self.actual.to_string())
+        )
+    }
+}
+
+fn truncate(s: &str) -> String {
+    const MAX: usize = 200;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        format!(
+            "{}... ({} chars)",
+            s.chars().take(MAX).collect::<String>(),
+            s.chars().count()
+        )
+    }
+}
+
+/// The opaque values a response carried, for the runner's uniqueness checks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// Each opaque kind and the value it had.
+    pub opaque: BTreeMap<Opaque, String>,
+}
+
+/// What the comparator needs besides the two outcomes.
+#[derive(Clone, Copy, Debug)]
+pub struct CompareContext<'a> {
+    /// The implementation's declared profile.
+    pub policy: &'a Policy,
+    /// The implementation's JWKS, when declared.
+    pub jwks: Option<&'a Value>,
+}
+
+/// Compares `response` with the model's `evaluation`.
+pub fn compare(
+    evaluation: &Evaluation,
+    response: &HttpResponse,
+    ctx: CompareContext<'_>,
+) -> (Observed, Vec<Difference>) {
+    let mut c = Comparator {
+        ctx,
+        diffs: Vec::new(),
+        observed: Observed::default(),
+    };
+    match lenient_parse(&response.body) {
+        None => c.diff(
+            "",
+            Value::String("a JSON object".into()),
+            Value::String(String::from_utf8_lossy(&response.body).into_owned()),
+            "the response body is not a JSON object",
+        ),
+        Some(body) => match &evaluation.outcome {
+            Outcome::Error(e) => c.error(e, response.status, &body),
+            Outcome::Success(s) => c.success(s, response.status, &body),
+        },
+    }
+    (c.observed, c.diffs)
+}
+
+/// Parses a response as the model's parser does, but accepting what a lenient client would
+/// (lone surrogates, any depth), so that numbers keep their exact text.
+fn lenient_parse(bytes: &[u8]) -> Option<Json> {
+    let opts = ParseOptions {
+        lone_surrogate: LoneSurrogate::Replace,
+        nesting_limit: NestingLimit::Unlimited,
+        ..Default::default()
+    };
+    let v = parse(bytes, opts).ok()?;
+    v.as_object().is_some().then_some(v)
+}
+
+struct Comparator<'a> {
+    ctx: CompareContext<'a>,
+    diffs: Vec<Difference>,
+    observed: Observed,
+}
+
+impl Comparator<'_> {
+    fn diff(&mut self, path: &str, expected: Value, actual: Value, note: impl Into<String>) {
+        self.diffs.push(Difference {
+            path: path.to_owned(),
+            expected,
+            actual,
+            note: note.into(),
+        });
+    }
+
+    fn error(&mut self, e: &ExpectedError, status: u16, body: &Json) {
+        let actual = body.to_serde();
+        let acceptable: Vec<&str> = e.acceptable.iter().map(|t| t.name()).collect();
+        let actual_type = actual.get("error_type").and_then(Value::as_str);
+        match actual_type.and_then(ErrorType::from_name) {
+            Some(t) if e.accepts(t) => {
+                if status != t.status_code() {
+                    self.diff(
+                        "status",
+                        json!(t.status_code()),
+                        json!(status),
+                        format!("wrong HTTP status for {t}"),
+                    );
+                }
+                if actual.get("status_code") != Some(&json!(status)) {
+                    self.diff(
+                        "/status_code",
+                        json!(status),
+                        actual.get("status_code").cloned().unwrap_or(Value::Null),
+                        "status_code must equal the HTTP status",
+                    );
+                }
+            }
+            _ if status == 200 => self.diff(
+                "",
+                json!({"status": e.status_code(), "error_type": acceptable}),
+                json!({"status": 200, "member_session": actual.get("member_session")}),
+                format!(
+                    "expected an error ({}: {}), got a success",
+                    e.error_type, e.message
+                ),
+            ),
+            _ => self.diff(
+                "/error_type",
+                json!(acceptable),
+                actual.get("error_type").cloned().unwrap_or(Value::Null),
+                format!("wrong error type (the model says: {})", e.message),
+            ),
+        }
+        for slot in ExpectedError::slots() {
+            let got = actual.pointer(&slot.pointer).cloned();
+            self.constraint(&slot.pointer, slot.constraint, got.as_ref());
+        }
+    }
+
+    fn success(&mut self, s: &ExpectedSuccess, status: u16, body: &Json) {
+        let actual = body.to_serde();
+        if status != 200 {
+            self.diff(
+                "status",
+                json!(200),
+                json!({"status": status, "error_type": actual.get("error_type"), "error_message": actual.get("error_message")}),
+                "expected a success",
+            );
+            return;
+        }
+        let slots = ExpectedSuccess::body_slots();
+        self.value("", "", &s.body, &actual, &slots);
+        // The claims exactly, under the profile's number precision.
+        let claims = body
+            .as_object()
+            .and_then(|o| o.get("member_session"))
+            .and_then(Json::as_object)
+            .and_then(|m| m.get("custom_claims"));
+        match claims {
+            Some(Json::Object(got)) => {
+                let want = Json::Object(s.custom_claims.clone());
+                self.json(
+                    "/member_session/custom_claims",
+                    &want,
+                    &Json::Object(got.clone()),
+                );
+            }
+            other => self.diff(
+                "/member_session/custom_claims",
+                Json::Object(s.custom_claims.clone()).to_serde(),
+                other.map(Json::to_serde).unwrap_or(Value::Null),
+                "custom_claims must be an object (present even when empty)",
+            ),
+        }
+        let external = &s.external_session_token;
+        if actual.get("session_token").and_then(Value::as_str) == Some(external.as_str()) {
+            self.diff(
+                "/session_token",
+                json!("a new Stytch session token"),
+                json!(external),
+                "the new session token must differ from the external one",
+            );
+        }
+        match actual.get("session_jwt").and_then(Value::as_str) {
+            Some(jwt) => self.jwt(s, jwt),
+            None => self.diff(
+                "/session_jwt",
+                json!("a JWT"),
+                actual.get("session_jwt").cloned().unwrap_or(Value::Null),
+                "missing",
+            ),
+        }
+        for message in schema_errors(&actual) {
+            self.diff(
+                &message.0,
+                json!("the official MigrateResponse schema"),
+                message.2,
+                message.1,
+            );
+        }
+    }
+
+    fn jwt(&mut self, s: &ExpectedSuccess, token: &str) {
+        let parts: Vec<&str> = token.split('.').collect();
+        let [header, payload, signature] = parts[..] else {
+            self.diff(
+                "/session_jwt",
+                json!("header.payload.signature"),
+                json!(token),
+                "not a compact JWS of three parts",
+            );
+            return;
+        };
+        let decode = |part: &str| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .ok()
+                .and_then(|bytes| lenient_parse(&bytes))
+        };
+        let (Some(header), Some(payload)) = (decode(header), decode(payload)) else {
+            self.diff(
+                "/session_jwt",
+                json!("base64url JSON header and payload"),
+                json!(token),
+                "the JWT does not decode",
+            );
+            return;
+        };
+        if signature.is_empty() {
+            self.diff(
+                "jwt.signature",
+                json!("an RS256 signature"),
+                json!(""),
+                "the JWT is unsigned",
+            );
+        }
+        let header_value = header.to_serde();
+        self.value(
+            "jwt.header",
+            "",
+            &s.jwt.header,
+            &header_value,
+            &ExpectedJwt::header_slots(),
+        );
+        // Registered and Stytch claims by value; custom claims exactly; nothing else but jti.
+        let custom: Vec<&String> = s.custom_claims.keys().collect();
+        let mut expected = s.jwt.payload.clone();
+        let actual_payload = payload.to_serde();
+        let mut actual = actual_payload.clone();
+        if let (Some(e), Some(a)) = (expected.as_object_mut(), actual.as_object_mut()) {
+            for k in &custom {
+                e.remove(k.as_str());
+                a.remove(k.as_str());
+            }
+        }
+        self.value(
+            "jwt.payload",
+            "",
+            &expected,
+            &actual,
+            &ExpectedJwt::payload_slots(),
+        );
+        if let Some(got) = payload.as_object() {
+            for k in custom {
+                let path = format!("jwt.payload/{}", pointer_escape(k));
+                match (s.custom_claims.get(k), got.get(k)) {
+                    (Some(want), Some(have)) => self.json(&path, want, have),
+                    (Some(want), None) => self.diff(
+                        &path,
+                        want.to_serde(),
+                        Value::Null,
+                        "custom claim missing from the JWT",
+                    ),
+                    _ => {}
+                }
+            }
+        }
+        if let Some(jwks) = self.ctx.jwks {
+            if let Err(why) = verify_signature(token, jwks) {
+                self.diff(
+                    "jwt.signature",
+                    json!("valid under the declared JWKS"),
+                    json!(token),
+                    why,
+                );
+            }
+        }
+    }
+
+    /// Structural comparison of serde values, with slots checked by constraint. `pointer`
+    /// is the position inside the document; reported paths are `prefix` + `pointer`.
+    fn value(
+        &mut self,
+        prefix: &str,
+        pointer: &str,
+        expected: &Value,
+        actual: &Value,
+        slots: &[Slot],
+    ) {
+        let path = format!("{prefix}{pointer}");
+        let slot_at = |p: &str| slots.iter().find(|s| s.pointer == p).map(|s| s.constraint);
+        if let Some(constraint) = slot_at(pointer) {
+            self.constraint(&path, constraint, Some(actual));
+            return;
+        }
+        if pointer == "/member_session/custom_claims" {
+            return; // compared exactly, as the model's Json
+        }
+        match (expected, actual) {
+            (Value::Object(e), Value::Object(a)) => {
+                for (k, ev) in e {
+                    let child = format!("{pointer}/{}", pointer_escape(k));
+                    match (a.get(k), slot_at(&child)) {
+                        (Some(av), _) => self.value(prefix, &child, ev, av, slots),
+                        (None, Some(constraint)) => {
+                            self.constraint(&format!("{prefix}{child}"), constraint, None)
+                        }
+                        (None, None) => self.diff(
+                            &format!("{prefix}{child}"),
+                            ev.clone(),
+                            Value::Null,
+                            "missing",
+                        ),
+                    }
+                }
+                // Member and Organization objects may carry the schema's optional fields.
+                let open = matches!(pointer, "/member" | "/organization");
+                for (k, av) in a.iter().filter(|(k, _)| !e.contains_key(*k)) {
+                    let child = format!("{pointer}/{}", pointer_escape(k));
+                    match slot_at(&child) {
+                        Some(constraint) => {
+                            self.constraint(&format!("{prefix}{child}"), constraint, Some(av))
+                        }
+                        None if open => {}
+                        None => self.diff(
+                            &format!("{prefix}{child}"),
+                            Value::Null,
+                            av.clone(),
+                            "unexpected field",
+                        ),
+                    }
+                }
+            }
+            (Value::Array(e), Value::Array(a)) => {
+                if e.len() != a.len() {
+                    self.diff(
+                        &path,
+                        expected.clone(),
+                        actual.clone(),
+                        format!("expected {} items, got {}", e.len(), a.len()),
+                    );
+                    return;
+                }
+                for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                    self.value(prefix, &format!("{pointer}/{i}"), ev, av, slots);
+                }
+            }
+            (Value::Number(e), Value::Number(a)) => {
+                if e.as_f64() != a.as_f64() {
+                    self.diff(&path, expected.clone(), actual.clone(), "different number");
+                }
+            }
+            _ => {
+                if expected != actual {
+                    self.diff(&path, expected.clone(), actual.clone(), "different value");
+                }
+            }
+        }
+    }
+
+    fn constraint(&mut self, path: &str, constraint: Constraint, actual: Option<&Value>) {
+        let describe = |c: Constraint| match c {
+            Constraint::Opaque(o) => json!(format!("a non-empty string ({})", o.placeholder())),
+            Constraint::Optional(o) => json!(format!(
+                "absent, or a non-empty string ({})",
+                o.placeholder()
+            )),
+            Constraint::AnyString => json!("any string"),
+            Constraint::SchemaOnly => json!("any value the official schema allows"),
+            Constraint::OneOf(values) => json!(values),
+        };
+        let got = actual.cloned().unwrap_or(Value::Null);
+        let ok = match (constraint, actual) {
+            (Constraint::Opaque(kind) | Constraint::Optional(kind), Some(Value::String(s)))
+                if !s.is_empty() =>
+            {
+                self.opaque(path, kind, s);
+                true
+            }
+            (Constraint::Optional(_), None) => true,
+            (Constraint::AnyString, Some(Value::String(_))) => true,
+            (Constraint::SchemaOnly, Some(_)) => true,
+            (Constraint::OneOf(values), Some(Value::String(s))) => values.contains(&s.as_str()),
+            _ => false,
+        };
+        if !ok {
+            self.diff(
+                path,
+                describe(constraint),
+                got,
+                "does not meet the constraint",
+            );
+        }
+    }
+
+    /// Records an opaque value; the same kind seen twice in one response must agree (the
+    /// session id in `member_session` and in the JWT).
+    fn opaque(&mut self, path: &str, kind: Opaque, value: &str) {
+        if let Some(previous) = self.observed.opaque.get(&kind) {
+            if previous != value {
+                self.diff(
+                    path,
+                    json!(previous),
+                    json!(value),
+                    format!("{} differs between places", kind.placeholder()),
+                );
+            }
+            return;
+        }
+        self.observed.opaque.insert(kind, value.to_owned());
+    }
+
+    /// Exact comparison of the model's JSON values (claims), numbers under the profile.
+    fn json(&mut self, path: &str, expected: &Json, actual: &Json) {
+        match (expected, actual) {
+            (Json::Object(e), Json::Object(a)) => {
+                for (k, ev) in e {
+                    let child = format!("{path}/{}", pointer_escape(k));
+                    match a.get(k) {
+                        Some(av) => self.json(&child, ev, av),
+                        None => self.diff(&child, ev.to_serde(), Value::Null, "claim missing"),
+                    }
+                }
+                for (k, av) in a {
+                    if !e.contains_key(k) {
+                        self.diff(
+                            &format!("{path}/{}", pointer_escape(k)),
+                            Value::Null,
+                            av.to_serde(),
+                            "unexpected claim",
+                        );
+                    }
+                }
+            }
+            (Json::Array(e), Json::Array(a)) if e.len() == a.len() => {
+                for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                    self.json(&format!("{path}/{i}"), ev, av);
+                }
+            }
+            (Json::Number(e), Json::Number(a)) => {
+                if !numbers_equal(e, a, self.ctx.policy.number_precision) {
+                    self.diff(path, number_value(e), number_value(a), "different number");
+                }
+            }
+            (e, a) if e == a => {}
+            (e, a) => self.diff(path, e.to_serde(), a.to_serde(), "different claim value"),
+        }
+    }
+}
+
+fn number_value(n: &Number) -> Value {
+    match n {
+        Number::Text(t) => Value::String(t.to_string()),
+        Number::Double(_) => Json::Number(n.clone()).to_serde(),
+    }
+}
+
+/// Numbers are equal as doubles under `double`, as exact decimals under `exact-text`.
+pub fn numbers_equal(a: &Number, b: &Number, precision: NumberPrecision) -> bool {
+    match precision {
+        NumberPrecision::Double => a.to_f64() == b.to_f64(),
+        NumberPrecision::ExactText => match (a, b) {
+            (Number::Text(x), Number::Text(y)) => decimal(x) == decimal(y),
+            _ => a.to_f64() == b.to_f64(),
+        },
+    }
+}
+
+/// A decimal text as (negative, significant digits, exponent of the last digit); zero is
+/// `(false, "", 0)`.
+fn decimal(text: &str) -> (bool, String, i128) {
+    let (negative, rest) = text.strip_prefix('-').map_or((false, text), |r| (true, r));
+    let (mantissa, exp) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], rest[i + 1..].parse::<i128>().unwrap_or(0)),
+        None => (rest, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: String = int.chars().chain(frac.chars()).collect();
+    let trimmed = digits.trim_start_matches('0');
+    let significant = trimmed.trim_end_matches('0');
+    if significant.is_empty() {
+        return (false, String::new(), 0);
+    }
+    let exponent = exp - frac.len() as i128 + (trimmed.len() - significant.len()) as i128;
+    (negative, significant.to_owned(), exponent)
+}
+
+fn pointer_escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn verify_signature(token: &str, jwks: &Value) -> Result<(), String> {
+    use jsonwebtoken::{decode, decode_header, jwk::JwkSet, Algorithm, DecodingKey, Validation};
+    let set: JwkSet = serde_json::from_value(jwks.clone())
+        .map_err(|e| format!("the declared JWKS is invalid: {e}"))?;
+    let header = decode_header(token).map_err(|e| format!("bad JWT header: {e}"))?;
+    let kid = header.kid.ok_or("the JWT header has no kid")?;
+    let jwk = set
+        .find(&kid)
+        .ok_or_else(|| format!("no key {kid:?} in the JWKS"))?;
+    let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("unusable JWK: {e}"))?;
+    let mut validation = Validation::new(Algorithm::RS256);
+    // The clock is the model's, not this machine's: lifetimes are compared as claims.
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    decode::<Value>(token, &key, &validation)
+        .map(|_| ())
+        .map_err(|e| format!("the signature does not verify: {e}"))
+}
+
+/// The official `MigrateResponse` validator, built once.
+fn response_validator() -> Option<&'static jsonschema::Validator> {
+    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| {
+            let spec: Value = serde_json::from_str(migrate_model::OFFICIAL_SCHEMAS).ok()?;
+            let schema = json!({
+                "$ref": "#/components/schemas/api_b2b_session_v1_MigrateResponse",
+                "components": spec.get("components")?,
+            });
+            jsonschema::validator_for(&schema).ok()
+        })
+        .as_ref()
+}
+
+/// Schema violations of a success body: (path, message, offending value).
+pub fn schema_errors(body: &Value) -> Vec<(String, String, Value)> {
+    let Some(validator) = response_validator() else {
+        return vec![(
+            String::new(),
+            "the official schema failed to compile".into(),
+            Value::Null,
+        )];
+    };
+    validator
+        .iter_errors(body)
+        .map(|e| {
+            let path = e.instance_path().to_string();
+            let value = body.pointer(&path).cloned().unwrap_or(Value::Null);
+            (path, format!("violates the official schema: {e}"), value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_compare_by_value() {
+        assert_eq!(decimal("1.50"), decimal("15e-1"));
+        assert_eq!(decimal("0"), decimal("-0.000"));
+        assert_ne!(decimal("1"), decimal("-1"));
+        assert_eq!(decimal("100"), decimal("1E2"));
+    }
+}

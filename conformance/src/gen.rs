@@ -1,0 +1,952 @@
+//! proptest strategies for cases (world, clock, raw request), biased to where bugs live.
+//!
+//! Each [`Property`] is one strategy with its own emphasis — the duration boundaries, the
+//! claims merge, the size limit, organization collisions, UserInfo failures, several faults
+//! at once — over one rich world: organizations whose ids, slugs and external ids collide,
+//! members of every status with mixed-case emails, members of the same email in several
+//! organizations, and a UserInfo directory with every kind of failure. Strategies are built
+//! from `select`, tuples and `prop_map`, so proptest shrinks a failing case toward the first
+//! (simplest) choice of each part.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use migrate_model::{Member, MemberStatus, Organization, UserInfoBody, UserInfoReply, World};
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::strategy::BoxedStrategy;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// One generated case: the world, the clock and the raw request body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    /// The world loaded before the call.
+    pub world: World,
+    /// The clock, Unix seconds.
+    pub now: i64,
+    /// The raw request body.
+    pub body: Vec<u8>,
+}
+
+/// A case as JSON: the request as text when it is UTF-8, else as base64.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseJson {
+    /// The world.
+    pub world: World,
+    /// The clock.
+    pub now: i64,
+    /// The raw request body as text, when it is valid UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// The raw request body in base64, when it is not valid UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_base64: Option<String>,
+}
+
+impl Case {
+    /// The case as JSON.
+    pub fn to_json(&self) -> CaseJson {
+        match std::str::from_utf8(&self.body) {
+            Ok(text) => CaseJson {
+                world: self.world.clone(),
+                now: self.now,
+                request: Some(text.to_owned()),
+                request_base64: None,
+            },
+            Err(_) => CaseJson {
+                world: self.world.clone(),
+                now: self.now,
+                request: None,
+                request_base64: Some(base64::engine::general_purpose::STANDARD.encode(&self.body)),
+            },
+        }
+    }
+}
+
+impl CaseJson {
+    /// Back to a case; the request must be given exactly once.
+    pub fn into_case(self) -> Result<Case, String> {
+        let body = match (self.request, self.request_base64) {
+            (Some(text), None) => text.into_bytes(),
+            (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|e| format!("request_base64 is not base64: {e}"))?,
+            _ => return Err("give exactly one of request and request_base64".into()),
+        };
+        Ok(Case {
+            world: self.world,
+            now: self.now,
+            body,
+        })
+    }
+}
+
+/// A named property: a strategy with one emphasis. Every property checks the same thing,
+/// that the implementation answers what the model expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Property {
+    /// Raw-byte damage and field types.
+    RequestShape,
+    /// Duration boundaries, types and the project maximum.
+    Duration,
+    /// Template and update deep merge, nulls, arrays.
+    ClaimsMerge,
+    /// Reserved and `https://stytch.com/` keys.
+    ClaimsReserved,
+    /// Claims right at and around the size limit.
+    ClaimsSize,
+    /// Organization id / slug / external id collisions and case.
+    Organization,
+    /// Every UserInfo failure.
+    Userinfo,
+    /// Member status, email case, other organizations.
+    Member,
+    /// Several faults at once.
+    Precedence,
+    /// Successes: the session, the response shape, the JWT.
+    Session,
+}
+
+impl Property {
+    /// Every property, in evaluation order.
+    pub const ALL: &'static [Property] = &[
+        Property::RequestShape,
+        Property::Duration,
+        Property::ClaimsMerge,
+        Property::ClaimsReserved,
+        Property::ClaimsSize,
+        Property::Organization,
+        Property::Userinfo,
+        Property::Member,
+        Property::Precedence,
+        Property::Session,
+    ];
+
+    /// The property's name, also the rule family it covers.
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::RequestShape => "request-shape",
+            Property::Duration => "duration",
+            Property::ClaimsMerge => "claims-merge",
+            Property::ClaimsReserved => "claims-reserved",
+            Property::ClaimsSize => "claims-size",
+            Property::Organization => "organization",
+            Property::Userinfo => "userinfo",
+            Property::Member => "member",
+            Property::Precedence => "precedence",
+            Property::Session => "session",
+        }
+    }
+
+    /// The property with this name.
+    pub fn from_name(name: &str) -> Option<Property> {
+        Property::ALL.iter().copied().find(|p| p.name() == name)
+    }
+
+    /// The strategy.
+    pub fn strategy(self) -> BoxedStrategy<Case> {
+        match self {
+            Property::RequestShape => request_shape(),
+            Property::Duration => duration(),
+            Property::ClaimsMerge => claims_merge(),
+            Property::ClaimsReserved => claims_reserved(),
+            Property::ClaimsSize => claims_size(),
+            Property::Organization => organization(),
+            Property::Userinfo => userinfo(),
+            Property::Member => member_match(),
+            Property::Precedence => precedence(),
+            Property::Session => session(),
+        }
+    }
+}
+
+// ---- The world --------------------------------------------------------------------------
+
+/// The clock of most cases: 2023-11-14T22:13:20Z.
+pub const NOW: i64 = 1_700_000_000;
+
+/// Organization ids, slugs and external ids of the base world (with collisions):
+/// acme's slug is beta's external id; beta's id is gamma's slug; delta's slug is mixed case.
+pub const ORG_VALUES: &[&str] = &[
+    "organization-test-acme",
+    "acme",
+    "ext-acme",
+    "organization-test-beta",
+    "beta",
+    "organization-test-gamma",
+    "organization-test-delta",
+    "Delta",
+    "ext-delta",
+    "ACME",
+    "delta",
+    "EXT-ACME",
+    "ORGANIZATION-TEST-ACME",
+    "nope",
+    " acme",
+];
+
+fn person(id: &str, email: &str, status: MemberStatus, roles: &[&str]) -> Member {
+    Member {
+        member_id: id.into(),
+        email: email.into(),
+        status,
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        name: id.trim_start_matches("member-").to_owned(),
+    }
+}
+
+fn raw(status: u16, bytes: &[u8]) -> UserInfoReply {
+    UserInfoReply::Http {
+        status,
+        body: UserInfoBody::Raw(bytes.to_vec()),
+    }
+}
+
+/// The UserInfo directory: good tokens for each member and every kind of failure.
+fn directory() -> BTreeMap<String, UserInfoReply> {
+    [
+        ("tok-ada", UserInfoReply::email("ada@acme.test")),
+        ("tok-ada-upper", UserInfoReply::email("ADA@ACME.TEST")),
+        ("tok-bob", UserInfoReply::email("Bob@Acme.test")),
+        ("tok-bob-lower", UserInfoReply::email("bob@acme.test")),
+        ("tok-pat", UserInfoReply::email("pat@acme.test")),
+        ("tok-ivy", UserInfoReply::email("ivy@acme.test")),
+        ("tok-dee", UserInfoReply::email("dee@acme.test")),
+        ("tok-zed", UserInfoReply::email("zed@beta.test")),
+        ("tok-del", UserInfoReply::email("del@delta.test")),
+        ("tok-nobody", UserInfoReply::email("nobody@acme.test")),
+        ("tok-unreachable", UserInfoReply::Unreachable),
+        ("tok-500", raw(500, br#"{"email":"ada@acme.test"}"#)),
+        ("tok-302", raw(302, b"")),
+        ("tok-html", raw(200, b"<html>ok</html>")),
+        ("tok-array", UserInfoReply::ok(json!(["ada@acme.test"]))),
+        ("tok-no-email", UserInfoReply::ok(json!({"sub": "x"}))),
+        ("tok-email-number", UserInfoReply::ok(json!({"email": 42}))),
+        ("tok-email-two-at", UserInfoReply::email("ada@acme@test")),
+        ("tok-email-space", UserInfoReply::email(" ada@acme.test")),
+        (
+            "tok-email-nbsp",
+            UserInfoReply::email("ada@acme.test\u{a0}"),
+        ),
+        (
+            "tok-unverified",
+            UserInfoReply::ok(json!({"email": "ada@acme.test", "email_verified": false})),
+        ),
+        (
+            "tok-dup-email",
+            raw(
+                200,
+                br#"{"email":"nobody@acme.test","email":"ada@acme.test"}"#,
+            ),
+        ),
+        (
+            "tok-lone",
+            raw(200, br#"{"email":"ada@acme.test","x":"\ud800"}"#),
+        ),
+        (
+            "tok-bom",
+            raw(200, b"\xEF\xBB\xBF{\"email\":\"ada@acme.test\"}"),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// Tokens of the directory, good ones first, plus one it does not know.
+pub const TOKENS: &[&str] = &[
+    "tok-ada",
+    "tok-ada-upper",
+    "tok-bob",
+    "tok-bob-lower",
+    "tok-pat",
+    "tok-ivy",
+    "tok-dee",
+    "tok-zed",
+    "tok-del",
+    "tok-nobody",
+    "tok-unreachable",
+    "tok-500",
+    "tok-302",
+    "tok-html",
+    "tok-array",
+    "tok-no-email",
+    "tok-email-number",
+    "tok-email-two-at",
+    "tok-email-space",
+    "tok-email-nbsp",
+    "tok-unverified",
+    "tok-dup-email",
+    "tok-lone",
+    "tok-bom",
+    "tok-never-issued",
+];
+
+/// Claims templates: none, nested, with reserved keys and nulls, and one near the limit.
+pub const TEMPLATES: &[&str] = &[
+    "{}",
+    r#"{"plan":"pro","features":{"sso":true,"beta":false,"limits":{"seats":5}},"tags":["a","b"]}"#,
+    r#"{"iss":"template","https://stytch.com/session":1,"gone":null,"o":{"x":null,"y":1},"e":{}}"#,
+];
+
+/// A template of about 4000 bytes, for the size property.
+fn big_template() -> String {
+    format!(r#"{{"big":"{}","keep":1}}"#, "t".repeat(3980))
+}
+
+/// The base world, with ada's status and the project maximum chosen by the case.
+pub fn world(ada_status: MemberStatus, project_max: i64, template: &str) -> World {
+    use MemberStatus::*;
+    World {
+        project_id: "project-test-11111111".into(),
+        project_max_session_minutes: project_max,
+        claims_template: serde_json::from_str(template).unwrap_or_default(),
+        organizations: vec![
+            Organization {
+                organization_id: "organization-test-acme".into(),
+                slug: "acme".into(),
+                external_id: Some("ext-acme".into()),
+                name: "Acme".into(),
+                members: vec![
+                    person(
+                        "member-ada",
+                        "ada@acme.test",
+                        ada_status,
+                        &["stytch_member", "admin"],
+                    ),
+                    person("member-bob", "Bob@Acme.test", Active, &[]),
+                    person("member-pat", "pat@acme.test", Pending, &[]),
+                    person("member-ivy", "ivy@acme.test", Invited, &["viewer"]),
+                    person("member-dee", "dee@acme.test", Deleted, &[]),
+                ],
+            },
+            Organization {
+                organization_id: "organization-test-beta".into(),
+                slug: "beta".into(),
+                external_id: Some("acme".into()),
+                name: "Beta".into(),
+                members: vec![
+                    person("member-zed", "zed@beta.test", Active, &[]),
+                    person("member-ada-beta", "ada@acme.test", Active, &[]),
+                    person("member-dee-beta", "dee@acme.test", Active, &[]),
+                ],
+            },
+            Organization {
+                organization_id: "organization-test-gamma".into(),
+                slug: "organization-test-beta".into(),
+                external_id: None,
+                name: "Gamma".into(),
+                members: vec![person("member-ada-gamma", "ada@acme.test", Active, &[])],
+            },
+            Organization {
+                organization_id: "organization-test-delta".into(),
+                slug: "Delta".into(),
+                external_id: Some("ext-delta".into()),
+                name: "Delta".into(),
+                members: vec![person("member-del", "del@delta.test", Active, &[])],
+            },
+        ],
+        userinfo: directory(),
+    }
+}
+
+// ---- Request pieces ---------------------------------------------------------------------
+
+/// One top-level field of the request: its name and its JSON text.
+type Field = (String, String);
+
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+fn field(name: &str, text: String) -> Field {
+    (name.to_owned(), text)
+}
+
+/// Joins fields into an object text.
+fn object(fields: &[Field]) -> String {
+    let inner: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{}:{v}", quoted(k)))
+        .collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+/// Duration texts at and around every boundary.
+pub const DURATIONS: &[&str] = &[
+    "60",
+    "5",
+    "4",
+    "527040",
+    "527041",
+    "0",
+    "-0",
+    "null",
+    "60.0",
+    "6e1",
+    "60.5",
+    "\"60\"",
+    "2147483647",
+    "2147483648",
+    "-2147483648",
+    "-2147483649",
+    "-5",
+    "1e400",
+    "30",
+    "59",
+    "61",
+    "true",
+    "[60]",
+];
+
+/// Numbers where representations disagree.
+const NUMBERS: &[&str] = &[
+    "1",
+    "0",
+    "-0",
+    "-0.0",
+    "1.5",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "9007199254740993",
+    "1.7976931348623157e308",
+    "123456789012345678901234567890",
+    "1E21",
+    "1e-7",
+    "60.0",
+];
+
+/// Keys biased to reserved names, Stytch's namespace and near misses.
+const KEYS: &[&str] = &[
+    "a",
+    "b",
+    "plan",
+    "features",
+    "o",
+    "tags",
+    "",
+    "é",
+    "<&>",
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "ISS",
+    "https://stytch.com/session",
+    "https://stytch.com/organization",
+    "https://stytch.com/",
+    "https://stytch.com",
+    "https://stytch.community/x",
+];
+
+/// String literals: plain, escaped, non-ASCII, and lone surrogates.
+const STRINGS: &[&str] = &[
+    r#""x""#,
+    r#""""#,
+    r#""\u00e9""#,
+    r#""\ud83d\ude02""#,
+    r#""a\"b\\c\n""#,
+    r#""<script>""#,
+    "\"\u{2028}\"",
+    r#""\ud800""#,
+];
+
+fn claim_value() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        3 => select(NUMBERS).prop_map(String::from),
+        3 => select(STRINGS).prop_map(String::from),
+        2 => Just("null".to_owned()),
+        1 => select(vec!["true", "false"]).prop_map(String::from),
+    ];
+    leaf.prop_recursive(4, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+            prop::collection::vec((select(KEYS), inner), 0..4).prop_map(|entries| {
+                let fields: Vec<Field> = entries.into_iter().map(|(k, v)| field(k, v)).collect();
+                object(&fields)
+            }),
+        ]
+    })
+}
+
+/// A claims object text with keys from `keys`.
+fn claims_object(keys: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop::collection::vec((select(keys), claim_value()), 0..5).prop_map(|entries| {
+        let fields: Vec<Field> = entries.into_iter().map(|(k, v)| field(k, v)).collect();
+        object(&fields)
+    })
+}
+
+/// The parts of a request, each optional. Assembled in a fixed order.
+#[derive(Clone, Debug)]
+struct Parts {
+    token: Option<String>,
+    org: Option<String>,
+    duration: Option<String>,
+    claims: Option<String>,
+    extra: Vec<Field>,
+}
+
+impl Parts {
+    fn body(&self) -> String {
+        let mut fields = Vec::new();
+        if let Some(t) = &self.token {
+            fields.push(field("session_token", t.clone()));
+        }
+        if let Some(o) = &self.org {
+            fields.push(field("organization_id", o.clone()));
+        }
+        if let Some(d) = &self.duration {
+            fields.push(field("session_duration_minutes", d.clone()));
+        }
+        if let Some(c) = &self.claims {
+            fields.push(field("session_custom_claims", c.clone()));
+        }
+        fields.extend(self.extra.iter().cloned());
+        object(&fields)
+    }
+}
+
+fn token() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        8 => select(TOKENS).prop_map(|t| Some(quoted(t))),
+        1 => select(vec!["\"\"", "null", "7", "[\"tok-ada\"]", "\" tok-ada\""]).prop_map(|t| Some(t.to_owned())),
+        1 => Just(None),
+    ]
+}
+
+fn good_token() -> impl Strategy<Value = Option<String>> {
+    select(vec![
+        "tok-ada",
+        "tok-pat",
+        "tok-ivy",
+        "tok-bob",
+        "tok-ada-upper",
+    ])
+    .prop_map(|t| Some(quoted(t)))
+}
+
+fn org() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        8 => select(ORG_VALUES).prop_map(|o| Some(quoted(o))),
+        1 => select(vec!["\"\"", "null", "1", "{}"]).prop_map(|o| Some(o.to_owned())),
+        1 => Just(None),
+    ]
+}
+
+fn acme() -> impl Strategy<Value = Option<String>> {
+    select(vec!["organization-test-acme", "acme", "ext-acme"]).prop_map(|o| Some(quoted(o)))
+}
+
+fn any_duration() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        3 => Just(None),
+        6 => select(DURATIONS).prop_map(|d| Some(d.to_owned())),
+        1 => any::<i32>().prop_map(|d| Some(d.to_string())),
+    ]
+}
+
+fn ada_status() -> impl Strategy<Value = MemberStatus> {
+    prop_oneof![
+        6 => Just(MemberStatus::Active),
+        1 => Just(MemberStatus::Pending),
+        1 => Just(MemberStatus::Invited),
+        1 => Just(MemberStatus::Deleted),
+    ]
+}
+
+fn project_max() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        6 => Just(527_040_i64),
+        1 => select(vec![5_i64, 30, 59, 60, 61]),
+    ]
+}
+
+fn now() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        8 => Just(NOW),
+        1 => select(vec![0_i64, 951_782_400, 4_102_444_799]),
+        1 => 0_i64..4_102_444_800,
+    ]
+}
+
+/// Assembles a case from its parts; the world from ada's status, the maximum and a template.
+fn assemble(
+    world_parts: impl Strategy<Value = (MemberStatus, i64, String)> + 'static,
+    parts: impl Strategy<Value = Parts> + 'static,
+    damage: impl Strategy<Value = Damage> + 'static,
+) -> BoxedStrategy<Case> {
+    (world_parts, now(), parts, damage)
+        .prop_map(|((status, max, template), now, parts, damage)| Case {
+            world: world(status, max, &template),
+            now,
+            body: damage.apply(parts.body()),
+        })
+        .boxed()
+}
+
+fn plain_world() -> impl Strategy<Value = (MemberStatus, i64, String)> {
+    (
+        Just(MemberStatus::Active),
+        Just(527_040_i64),
+        Just("{}".to_owned()),
+    )
+}
+
+fn any_world() -> impl Strategy<Value = (MemberStatus, i64, String)> {
+    (
+        ada_status(),
+        project_max(),
+        select(TEMPLATES).prop_map(String::from),
+    )
+}
+
+// ---- Raw-byte damage --------------------------------------------------------------------
+
+/// What happens to the bytes of an otherwise well-formed body.
+#[derive(Clone, Debug)]
+enum Damage {
+    None,
+    Bom,
+    InvalidUtf8,
+    Truncate(usize),
+    TrailingBytes(&'static str),
+    /// A duplicate `session_token` placed first, so the last one wins.
+    DuplicateFirst(&'static str),
+    /// An unknown field nested this many levels of arrays (the top-level object is level 1).
+    DeepExtra(usize),
+    /// An unknown field holding this JSON text.
+    Extra(&'static str),
+    /// A field name in another case.
+    MisCased,
+}
+
+impl Damage {
+    fn apply(&self, body: String) -> Vec<u8> {
+        let with_field = |body: &str, text: &str| -> String {
+            match body.strip_suffix('}') {
+                Some(open) if open.len() > 1 => format!("{open},{text}}}"),
+                Some(open) => format!("{open}{text}}}"),
+                None => body.to_owned(),
+            }
+        };
+        match self {
+            Damage::None => body.into_bytes(),
+            Damage::Bom => [b"\xEF\xBB\xBF".as_slice(), body.as_bytes()].concat(),
+            Damage::InvalidUtf8 => {
+                // A NUL marks the spot (generated bodies never hold one), then becomes 0xFF.
+                let text = with_field(&body, "\"x\":\"\u{0}\"");
+                text.into_bytes()
+                    .into_iter()
+                    .map(|b| if b == 0 { 0xFF } else { b })
+                    .collect()
+            }
+            Damage::Truncate(n) => body.as_bytes()[..(*n).min(body.len())].to_vec(),
+            Damage::TrailingBytes(t) => format!("{body}{t}").into_bytes(),
+            Damage::DuplicateFirst(value) => match body.strip_prefix('{') {
+                Some(rest) if rest.len() > 1 => {
+                    format!("{{\"session_token\":{value},{rest}").into_bytes()
+                }
+                _ => body.into_bytes(),
+            },
+            Damage::DeepExtra(levels) => {
+                let arrays = levels - 1;
+                with_field(
+                    &body,
+                    &format!("\"x\":{}{}", "[".repeat(arrays), "]".repeat(arrays)),
+                )
+                .into_bytes()
+            }
+            Damage::Extra(text) => with_field(&body, &format!("\"extra\":{text}")).into_bytes(),
+            Damage::MisCased => body
+                .replacen("\"session_token\"", "\"Session_Token\"", 1)
+                .into_bytes(),
+        }
+    }
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        4 => Just(Damage::None),
+        1 => Just(Damage::Bom),
+        1 => Just(Damage::InvalidUtf8),
+        1 => (0usize..80).prop_map(Damage::Truncate),
+        1 => select(vec![" x", "{}", ",", "\n"]).prop_map(Damage::TrailingBytes),
+        1 => select(vec!["\"tok-nobody\"", "7", "\"\\ud800\""]).prop_map(Damage::DuplicateFirst),
+        2 => select(vec![127usize, 128, 129, 10_000]).prop_map(Damage::DeepExtra),
+        1 => select(vec!["1e400", "\"\\udfff\"", "{\"a\":1,\"a\":2}", "[1,2,{\"k\":null}]"]).prop_map(Damage::Extra),
+        1 => Just(Damage::MisCased),
+    ]
+}
+
+// ---- Properties -------------------------------------------------------------------------
+
+fn request_shape() -> BoxedStrategy<Case> {
+    let parts = (
+        token(),
+        org(),
+        prop::option::of(select(vec!["5", "60"]).prop_map(String::from)),
+    )
+        .prop_map(|(token, org, duration)| Parts {
+            token,
+            org,
+            duration,
+            claims: None,
+            extra: vec![],
+        });
+    let raw_bodies = prop_oneof![
+        select(vec!["", "[]", "null", "\"x\"", "42", "{", "{}"])
+            .prop_map(|b| b.as_bytes().to_vec()),
+        prop::collection::vec(any::<u8>(), 0..64),
+    ];
+    prop_oneof![
+        6 => assemble(plain_world(), parts, damage()),
+        1 => (raw_bodies, now()).prop_map(|(body, now)| Case {
+            world: world(MemberStatus::Active, 527_040, "{}"),
+            now,
+            body,
+        }),
+    ]
+    .boxed()
+}
+
+fn duration() -> BoxedStrategy<Case> {
+    let parts = (
+        good_token(),
+        acme(),
+        any_duration(),
+        prop::option::of(Just(r#"{"k":1}"#.to_owned())),
+    )
+        .prop_map(|(token, org, duration, claims)| Parts {
+            token,
+            org,
+            duration,
+            claims,
+            extra: vec![],
+        });
+    let world_parts = (
+        Just(MemberStatus::Active),
+        project_max(),
+        Just("{}".to_owned()),
+    );
+    assemble(world_parts, parts, Just(Damage::None))
+}
+
+fn claims_merge() -> BoxedStrategy<Case> {
+    const MERGE_KEYS: &[&str] = &["plan", "features", "o", "tags", "e", "gone", "a", "n"];
+    let nested = prop_oneof![
+        claims_object(MERGE_KEYS),
+        select(vec![
+            r#"{"features":{"beta":true}}"#,
+            r#"{"features":{"sso":null}}"#,
+            r#"{"features":{"limits":{"seats":null}}}"#,
+            r#"{"features":null,"plan":null}"#,
+            r#"{"tags":["c",null]}"#,
+            r#"{"plan":{"tier":"x","old":null}}"#,
+            r#"{"new":{"a":null,"b":{"c":null,"d":1}}}"#,
+            r#"{"o":{"x":1,"y":null}}"#,
+            r#"{"e":{"x":null}}"#,
+        ])
+        .prop_map(String::from),
+    ];
+    let parts = (
+        good_token(),
+        acme(),
+        prop::option::of(Just("5".to_owned())),
+        nested,
+    )
+        .prop_map(|(token, org, duration, claims)| Parts {
+            token,
+            org,
+            duration,
+            claims: Some(claims),
+            extra: vec![],
+        });
+    let world_parts = (
+        Just(MemberStatus::Active),
+        Just(527_040_i64),
+        select(TEMPLATES).prop_map(String::from),
+    );
+    assemble(world_parts, parts, Just(Damage::None))
+}
+
+fn claims_reserved() -> BoxedStrategy<Case> {
+    const RESERVED_KEYS: &[&str] = &[
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "nbf",
+        "iat",
+        "jti",
+        "ISS",
+        "https://stytch.com/session",
+        "https://stytch.com/organization",
+        "https://stytch.com/",
+        "https://stytch.com",
+        "https://stytch.community/x",
+        "role",
+    ];
+    let parts = (
+        good_token(),
+        acme(),
+        prop::option::of(Just("5".to_owned())),
+        claims_object(RESERVED_KEYS),
+    )
+        .prop_map(|(token, org, duration, claims)| Parts {
+            token,
+            org,
+            duration,
+            claims: Some(claims),
+            extra: vec![],
+        });
+    assemble(any_world(), parts, Just(Damage::None))
+}
+
+fn claims_size() -> BoxedStrategy<Case> {
+    // {"k":"xxx"} is 8 bytes plus the x's; with escapes and -0 the measures differ.
+    let sized = (
+        4070usize..4100,
+        select(vec!["", "<", "<<&", "\u{e9}", "\\n"]),
+        prop::bool::ANY,
+    )
+        .prop_map(|(size, prefix, negative_zero)| {
+            let pad = size.saturating_sub(8 + prefix.len());
+            let mut fields = vec![field("k", quoted(&format!("{prefix}{}", "x".repeat(pad))))];
+            if negative_zero {
+                fields.push(field("z", "-0".to_owned()));
+            }
+            object(&fields)
+        });
+    let over_template = select(vec![r#"{"more":"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"}"#, r#"{"big":null,"small":1}"#, r#"{"keep":2}"#])
+        .prop_map(String::from);
+    let parts = (
+        good_token(),
+        acme(),
+        prop::option::of(Just("5".to_owned())),
+        prop_oneof![sized, over_template],
+    )
+        .prop_map(|(token, org, duration, claims)| Parts {
+            token,
+            org,
+            duration,
+            claims: Some(claims),
+            extra: vec![],
+        });
+    let world_parts = (
+        Just(MemberStatus::Active),
+        Just(527_040_i64),
+        prop_oneof![3 => Just("{}".to_owned()), 1 => Just(big_template())],
+    );
+    assemble(world_parts, parts, Just(Damage::None))
+}
+
+fn organization() -> BoxedStrategy<Case> {
+    let tokens = select(vec!["tok-ada", "tok-del", "tok-zed", "tok-ada-upper"])
+        .prop_map(|t| Some(quoted(t)));
+    let orgs = select(ORG_VALUES).prop_map(|o| Some(quoted(o)));
+    let parts = (tokens, orgs).prop_map(|(token, org)| Parts {
+        token,
+        org,
+        duration: None,
+        claims: None,
+        extra: vec![],
+    });
+    assemble(plain_world(), parts, Just(Damage::None))
+}
+
+fn userinfo() -> BoxedStrategy<Case> {
+    let parts =
+        (select(TOKENS).prop_map(|t| Some(quoted(t))), acme()).prop_map(|(token, org)| Parts {
+            token,
+            org,
+            duration: None,
+            claims: None,
+            extra: vec![],
+        });
+    assemble(plain_world(), parts, Just(Damage::None))
+}
+
+fn member_match() -> BoxedStrategy<Case> {
+    let tokens = select(vec![
+        "tok-ada",
+        "tok-ada-upper",
+        "tok-bob",
+        "tok-bob-lower",
+        "tok-pat",
+        "tok-ivy",
+        "tok-dee",
+        "tok-zed",
+        "tok-del",
+        "tok-nobody",
+    ])
+    .prop_map(|t| Some(quoted(t)));
+    let orgs = select(vec![
+        "organization-test-acme",
+        "organization-test-beta",
+        "acme",
+        "beta",
+    ])
+    .prop_map(|o| Some(quoted(o)));
+    let parts = (tokens, orgs).prop_map(|(token, org)| Parts {
+        token,
+        org,
+        duration: None,
+        claims: None,
+        extra: vec![],
+    });
+    let world_parts = (ada_status(), Just(527_040_i64), Just("{}".to_owned()));
+    assemble(world_parts, parts, Just(Damage::None))
+}
+
+fn precedence() -> BoxedStrategy<Case> {
+    let claims = prop_oneof![
+        Just(None),
+        select(vec![r#"{"iss":1}"#, r#"{"n":1e400}"#, "[1]"]).prop_map(|c| Some(c.to_owned())),
+        Just(Some(format!(r#"{{"k":"{}"}}"#, "x".repeat(5000)))),
+    ];
+    let parts =
+        (token(), org(), any_duration(), claims).prop_map(|(token, org, duration, claims)| Parts {
+            token,
+            org,
+            duration,
+            claims,
+            extra: vec![],
+        });
+    assemble(any_world(), parts, Just(Damage::None))
+}
+
+fn session() -> BoxedStrategy<Case> {
+    let durations = prop_oneof![
+        Just(None),
+        select(vec!["5", "60", "1440", "527040"]).prop_map(|d| Some(d.to_owned()))
+    ];
+    let claims = prop::option::of(claims_object(&["plan", "role", "n", "o"]));
+    let parts =
+        (good_token(), acme(), durations, claims).prop_map(|(token, org, duration, claims)| {
+            Parts {
+                token,
+                org,
+                duration,
+                claims,
+                extra: vec![],
+            }
+        });
+    let world_parts = (
+        Just(MemberStatus::Active),
+        Just(527_040_i64),
+        select(TEMPLATES).prop_map(String::from),
+    );
+    assemble(world_parts, parts, Just(Damage::None))
+}
+
+/// The JSON of a request body, when it is one (for reports).
+pub fn body_value(body: &[u8]) -> Option<Value> {
+    serde_json::from_slice(body).ok()
+}

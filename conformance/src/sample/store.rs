@@ -1,0 +1,253 @@
+//! The sample's in-memory state: the project, its organizations and members (with the
+//! indexes a database would keep), the claims template, and the external UserInfo endpoint.
+
+use std::collections::HashMap;
+
+use migrate_model::{MemberStatus, UserInfoBody, UserInfoReply, World};
+use serde_json::Value;
+
+use super::claims::{self, Claims};
+use super::wire::MAX_DEPTH;
+
+/// The smallest and largest session duration a project may configure, in minutes.
+pub const DURATION_BOUNDS: (i64, i64) = (5, 527_040);
+
+/// An organization row.
+#[derive(Clone, Debug)]
+pub struct OrganizationRecord {
+    /// `organization_id`.
+    pub id: String,
+    /// `organization_slug`.
+    pub slug: String,
+    /// `organization_external_id`.
+    pub external_id: Option<String>,
+    /// `organization_name`.
+    pub name: String,
+    /// The members.
+    pub members: Vec<MemberRecord>,
+}
+
+/// A member row.
+#[derive(Clone, Debug)]
+pub struct MemberRecord {
+    /// `member_id`.
+    pub id: String,
+    /// `email_address`, as stored.
+    pub email: String,
+    /// The status.
+    pub status: MemberStatus,
+    /// Role ids, in order.
+    pub roles: Vec<String>,
+    /// `name`.
+    pub name: String,
+}
+
+/// Where a member lives in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemberRef {
+    /// The organization's index.
+    pub organization: usize,
+    /// The member's index in it.
+    pub member: usize,
+}
+
+/// What the UserInfo endpoint does with a token, as the HTTP client sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserInfoResponse {
+    /// Connection refused, timeout, TLS failure.
+    Unreachable,
+    /// An HTTP reply.
+    Http {
+        /// The status.
+        status: u16,
+        /// The body bytes.
+        body: Vec<u8>,
+    },
+}
+
+/// The whole state.
+#[derive(Clone, Debug, Default)]
+pub struct Store {
+    /// The project id.
+    pub project_id: String,
+    /// The project's maximum session duration, in minutes.
+    pub max_session_minutes: i64,
+    /// The claims template, numbers as doubles (protected keys and nulls still in it).
+    pub claims_template: Claims,
+    organizations: Vec<OrganizationRecord>,
+    by_id: HashMap<String, usize>,
+    by_slug: HashMap<String, usize>,
+    by_external_id: HashMap<String, usize>,
+    userinfo: HashMap<String, UserInfoResponse>,
+}
+
+impl Store {
+    /// Builds the state from a world, refusing what a real project could not hold.
+    pub fn load(world: &World) -> Result<Store, String> {
+        let max = world.project_max_session_minutes;
+        if !(DURATION_BOUNDS.0..=DURATION_BOUNDS.1).contains(&max) {
+            return Err(format!(
+                "project_max_session_minutes {max} is outside 5..=527040"
+            ));
+        }
+        let template = Value::Object(world.claims_template.clone());
+        if depth(&template) > MAX_DEPTH {
+            return Err("the claims template nests deeper than 128 levels".into());
+        }
+        let claims_template = match claims::to_doubles(&template) {
+            Value::Object(map) => map,
+            _ => Claims::new(),
+        };
+        let mut store = Store {
+            project_id: world.project_id.clone(),
+            max_session_minutes: max,
+            claims_template,
+            ..Store::default()
+        };
+        for (index, org) in world.organizations.iter().enumerate() {
+            unique(
+                &mut store.by_id,
+                &org.organization_id,
+                index,
+                "organization id",
+            )?;
+            unique(&mut store.by_slug, &org.slug, index, "slug")?;
+            if let Some(ext) = &org.external_id {
+                unique(&mut store.by_external_id, ext, index, "external id")?;
+            }
+            store.organizations.push(OrganizationRecord {
+                id: org.organization_id.clone(),
+                slug: org.slug.clone(),
+                external_id: org.external_id.clone(),
+                name: org.name.clone(),
+                members: org
+                    .members
+                    .iter()
+                    .map(|m| MemberRecord {
+                        id: m.member_id.clone(),
+                        email: m.email.clone(),
+                        status: m.status,
+                        roles: m.roles.clone(),
+                        name: m.name.clone(),
+                    })
+                    .collect(),
+            });
+        }
+        store.userinfo = world
+            .userinfo
+            .iter()
+            .map(|(token, reply)| {
+                let response = match reply {
+                    UserInfoReply::Unreachable => UserInfoResponse::Unreachable,
+                    UserInfoReply::Http { status, body } => UserInfoResponse::Http {
+                        status: *status,
+                        body: match body {
+                            UserInfoBody::Json(value) => {
+                                serde_json::to_vec(value).map_err(|e| e.to_string())?
+                            }
+                            UserInfoBody::Raw(bytes) => bytes.clone(),
+                        },
+                    },
+                };
+                Ok((token.clone(), response))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(store)
+    }
+
+    /// The organization with this id.
+    pub fn organization_by_id(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The organization with this slug (exact).
+    pub fn organization_by_slug(&self, slug: &str) -> Option<usize> {
+        self.by_slug.get(slug).copied()
+    }
+
+    /// The organization with this external id.
+    pub fn organization_by_external_id(&self, external_id: &str) -> Option<usize> {
+        self.by_external_id.get(external_id).copied()
+    }
+
+    /// An organization row.
+    pub fn organization(&self, index: usize) -> Option<&OrganizationRecord> {
+        self.organizations.get(index)
+    }
+
+    /// Every organization row.
+    pub fn organizations(&self) -> &[OrganizationRecord] {
+        &self.organizations
+    }
+
+    /// A member row.
+    pub fn member(&self, at: MemberRef) -> Option<&MemberRecord> {
+        self.organizations
+            .get(at.organization)?
+            .members
+            .get(at.member)
+    }
+
+    /// The member with this id, anywhere.
+    pub fn member_by_id(&self, member_id: &str) -> Option<&MemberRecord> {
+        self.organizations
+            .iter()
+            .flat_map(|o| &o.members)
+            .find(|m| m.id == member_id)
+    }
+
+    /// Marks a member active (their first session).
+    pub fn activate(&mut self, at: MemberRef) {
+        if let Some(m) = self
+            .organizations
+            .get_mut(at.organization)
+            .and_then(|o| o.members.get_mut(at.member))
+        {
+            m.status = MemberStatus::Active;
+        }
+    }
+
+    /// Calls the external UserInfo endpoint with the token. A token the endpoint does not
+    /// know gets what a real one answers: 401.
+    pub fn call_userinfo(&self, token: &str) -> UserInfoResponse {
+        self.userinfo
+            .get(token)
+            .cloned()
+            .unwrap_or_else(|| UserInfoResponse::Http {
+                status: 401,
+                body: br#"{"error":"invalid_token"}"#.to_vec(),
+            })
+    }
+}
+
+fn unique(
+    index: &mut HashMap<String, usize>,
+    key: &str,
+    at: usize,
+    what: &str,
+) -> Result<(), String> {
+    if index.insert(key.to_owned(), at).is_some() {
+        return Err(format!("two organizations have the {what} {key:?}"));
+    }
+    Ok(())
+}
+
+/// The nesting depth of a value (a scalar is 0, the top-level object 1), without recursion.
+fn depth(value: &Value) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(value, 1usize)];
+    while let Some((v, d)) = stack.pop() {
+        match v {
+            Value::Array(items) => {
+                max = max.max(d);
+                stack.extend(items.iter().map(|c| (c, d + 1)));
+            }
+            Value::Object(fields) => {
+                max = max.max(d);
+                stack.extend(fields.values().map(|c| (c, d + 1)));
+            }
+            _ => {}
+        }
+    }
+    max
+}

@@ -1,0 +1,95 @@
+//! Running the suite from another crate's `cargo test`.
+//!
+//! Add `migrate-conformance` as a dev-dependency, declare a test target without the default
+//! harness, and hand it a constructor for your implementation:
+//!
+//! ```toml
+//! [[test]]
+//! name = "conformance"
+//! harness = false
+//! ```
+//!
+//! ```text
+//! // tests/conformance.rs
+//! fn main() {
+//!     migrate_conformance::testing::main(|| Box::new(my_crate::MyImplementation::new()));
+//! }
+//! ```
+//!
+//! `conformance/example-crate` in this repository is such a crate.
+//!
+//! Each property becomes a separately named test (`conformance::duration`, ...) that
+//! `cargo test NAME` filters as usual; a failure prints the minimal counterexample.
+//! `MIGRATE_CONFORMANCE_CASES` and `MIGRATE_CONFORMANCE_SEED` change the cases per property
+//! (default 100) and the seed (default 0).
+
+use std::sync::Arc;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use crate::adapter::Implementation;
+use crate::gen::Property;
+use crate::runner::{run, RunConfig};
+use crate::summary::render_failure;
+
+/// Builds a fresh implementation for each test.
+pub type Factory = Arc<dyn Fn() -> Box<dyn Implementation> + Send + Sync>;
+
+/// The run configuration from the environment (see the module docs).
+pub fn config_from_env() -> Result<RunConfig, String> {
+    let read = |name: &str, default: u64| -> Result<u64, String> {
+        match std::env::var(name) {
+            Ok(v) => v
+                .parse()
+                .map_err(|_| format!("{name}={v:?} is not a non-negative integer")),
+            Err(_) => Ok(default),
+        }
+    };
+    Ok(RunConfig {
+        cases: u32::try_from(read("MIGRATE_CONFORMANCE_CASES", 100)?)
+            .map_err(|_| "MIGRATE_CONFORMANCE_CASES is too large".to_owned())?,
+        seed: read("MIGRATE_CONFORMANCE_SEED", 0)?,
+        ..RunConfig::default()
+    })
+}
+
+/// One trial per property.
+pub fn trials(factory: Factory, config: &RunConfig) -> Vec<Trial> {
+    Property::ALL
+        .iter()
+        .map(|property| {
+            let factory = Arc::clone(&factory);
+            let config = RunConfig {
+                properties: vec![*property],
+                ..config.clone()
+            };
+            let name = format!("conformance::{}", property.name());
+            Trial::test(name, move || {
+                let mut imp = factory();
+                let report = run(&mut imp, "this implementation", &config);
+                match report.properties.first().and_then(|p| p.failure.as_ref()) {
+                    None => Ok(()),
+                    Some(f) => Err(Failed::from(render_failure(
+                        property.name(),
+                        f,
+                        config.seed,
+                        "TARGET",
+                    ))),
+                }
+            })
+        })
+        .collect()
+}
+
+/// Runs the suite as a test binary and exits with libtest's status.
+pub fn main(factory: impl Fn() -> Box<dyn Implementation> + Send + Sync + 'static) -> ! {
+    let args = Arguments::from_args();
+    let config = match config_from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    libtest_mimic::run(&args, trials(Arc::new(factory), &config)).exit()
+}

@@ -1,0 +1,281 @@
+//! The harness itself: the sample passes, every mutant is caught, failures shrink and
+//! reproduce, adapters that panic or lie are reported, and the subprocess adapter works.
+
+use migrate_conformance::adapter::{AdapterError, Capabilities, HttpResponse, Implementation};
+use migrate_conformance::bugzoo::kill_matrix;
+use migrate_conformance::compare::{compare, CompareContext};
+use migrate_conformance::gen::Property;
+use migrate_conformance::runner::{run, RunConfig};
+use migrate_conformance::sample::{Bug, Sample};
+use migrate_conformance::subprocess::Subprocess;
+use migrate_model::{Model, Policy, World};
+use serde_json::{json, Value};
+
+fn config(cases: u32) -> RunConfig {
+    RunConfig {
+        cases,
+        ..RunConfig::default()
+    }
+}
+
+#[test]
+fn the_sample_passes_every_property() {
+    let report = run(&mut Sample::new(), "sample", &config(100));
+    for p in &report.properties {
+        assert!(
+            p.failure.is_none(),
+            "{} failed: {:#?}",
+            p.property,
+            p.failure.as_ref().map(|f| &f.differences)
+        );
+        assert_eq!(p.cases, 100, "{}", p.property);
+    }
+    // Coverage is counted: every error type and most rules show up.
+    assert!(
+        report
+            .coverage
+            .outcomes
+            .get("success")
+            .copied()
+            .unwrap_or(0)
+            > 50
+    );
+    let exercised = report.coverage.rules.values().filter(|n| **n > 0).count();
+    assert!(exercised >= 60, "only {exercised} rules exercised");
+}
+
+#[test]
+fn every_mutant_is_caught() {
+    let rows = kill_matrix(&config(100), false);
+    assert!(rows.len() >= 15, "only {} mutants", rows.len());
+    let survivors: Vec<&str> = rows
+        .iter()
+        .filter(|r| !r.caught())
+        .map(|r| r.mutant)
+        .collect();
+    assert!(survivors.is_empty(), "mutants survived: {survivors:?}");
+}
+
+#[test]
+fn failures_shrink_to_a_minimal_reproducible_case() {
+    let cfg = RunConfig {
+        cases: 200,
+        properties: vec![Property::Duration],
+        ..RunConfig::default()
+    };
+    let first = run(
+        &mut Sample::with_bug(Bug::DurationMinOffByOne),
+        "mutant",
+        &cfg,
+    );
+    let failure = first.properties[0]
+        .failure
+        .as_ref()
+        .expect("the mutant is caught");
+    let request = failure.case.request.as_deref().expect("a text request");
+    let body: Value = serde_json::from_str(request).expect("the minimal request is JSON");
+    assert_eq!(body["session_duration_minutes"], json!(4), "{request}");
+    // Shrinking removed the optional claims.
+    assert!(body.get("session_custom_claims").is_none(), "{request}");
+    assert!(failure
+        .differences
+        .iter()
+        .any(|d| d.path == "/error_type" || d.path.is_empty()));
+    // Same seed, same counterexample.
+    let second = run(
+        &mut Sample::with_bug(Bug::DurationMinOffByOne),
+        "mutant",
+        &cfg,
+    );
+    let again = second.properties[0].failure.as_ref().expect("caught again");
+    assert_eq!(again.case, failure.case);
+}
+
+/// An adapter that panics on every call.
+struct Panicking;
+
+impl Implementation for Panicking {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            controllable_clock: true,
+            ..Capabilities::default()
+        }
+    }
+    fn load_world(&mut self, _: &World) -> Result<(), AdapterError> {
+        Ok(())
+    }
+    fn call(&mut self, _: &[u8], _: Option<i64>) -> Result<HttpResponse, AdapterError> {
+        panic!("the implementation under test crashed")
+    }
+}
+
+#[test]
+fn a_panicking_implementation_fails_its_cases_without_crashing_the_run() {
+    let report = run(&mut Panicking, "panicking", &config(5));
+    assert!(!report.passed());
+    for p in &report.properties {
+        let f = p.failure.as_ref().expect("every property fails");
+        assert!(
+            f.differences[0].note.contains("panicked"),
+            "{:?}",
+            f.differences
+        );
+    }
+}
+
+/// The sample behind a real clock: the runner brackets each call with the time.
+struct RealClock(Sample);
+
+impl Implementation for RealClock {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            controllable_clock: false,
+            ..self.0.capabilities()
+        }
+    }
+    fn load_world(&mut self, world: &World) -> Result<(), AdapterError> {
+        self.0.load_world(world)
+    }
+    fn call(&mut self, body: &[u8], _: Option<i64>) -> Result<HttpResponse, AdapterError> {
+        self.0.call(body, None)
+    }
+}
+
+#[test]
+fn an_implementation_with_a_real_clock_is_judged_against_the_call_window() {
+    let cfg = RunConfig {
+        cases: 30,
+        properties: vec![Property::Session, Property::Duration],
+        ..RunConfig::default()
+    };
+    let report = run(&mut RealClock(Sample::new()), "real-clock", &cfg);
+    assert!(report.passed(), "{:#?}", report.properties);
+}
+
+#[test]
+fn the_subprocess_adapter_runs_an_implementation_over_stdio() {
+    let exe = env!("CARGO_BIN_EXE_migrate-conformance");
+    let cfg = RunConfig {
+        cases: 20,
+        properties: vec![Property::Session, Property::RequestShape],
+        ..RunConfig::default()
+    };
+    let mut good = Subprocess::spawn(exe, &["serve-stdio".into()]).expect("spawns");
+    assert!(good.capabilities().jwks.is_some());
+    let report = run(&mut good, "cmd", &cfg);
+    assert!(report.passed(), "{:#?}", report.properties);
+
+    let mut bad = Subprocess::spawn(
+        exe,
+        &[
+            "serve-stdio".into(),
+            "--target".into(),
+            "bugzoo:jwt-exp-session-expiry".into(),
+        ],
+    )
+    .expect("spawns");
+    let report = run(&mut bad, "cmd", &cfg);
+    assert!(!report.passed());
+}
+
+#[test]
+fn a_missing_program_is_a_clear_error() {
+    let e = Subprocess::spawn("/nonexistent/implementation", &[]).expect_err("cannot start");
+    assert!(e.to_string().contains("cannot start"), "{e}");
+}
+
+// ---- The comparator on hand-made answers ------------------------------------------------
+
+fn world() -> World {
+    migrate_conformance::gen::world(migrate_model::MemberStatus::Active, 527_040, "{}")
+}
+
+const NOW: i64 = 1_700_000_000;
+
+/// The sample's answer for `body`, edited by `edit`, compared with the model.
+fn differences(body: &str, edit: impl Fn(&mut Value)) -> Vec<String> {
+    let mut sample = Sample::new();
+    sample.load_world(&world()).expect("loads");
+    let response = sample.call(body.as_bytes(), Some(NOW)).expect("answers");
+    let mut value: Value = serde_json::from_slice(&response.body).expect("JSON");
+    edit(&mut value);
+    let edited = HttpResponse {
+        status: response.status,
+        body: serde_json::to_vec(&value).expect("serializes"),
+    };
+    let eval = Model::new(world())
+        .expect("valid")
+        .migrate(NOW, &Policy::default(), body.as_bytes())
+        .expect("evaluates");
+    let caps = sample.capabilities();
+    let ctx = CompareContext {
+        policy: &caps.profile,
+        jwks: caps.jwks.as_ref(),
+    };
+    compare(&eval, &edited, ctx)
+        .1
+        .iter()
+        .map(|d| d.path.clone())
+        .collect()
+}
+
+const ADA: &str = r#"{"session_token":"tok-ada","organization_id":"acme","session_custom_claims":{"k":[1,{"n":2}]}}"#;
+
+#[test]
+fn an_untouched_answer_has_no_differences() {
+    assert_eq!(differences(ADA, |_| {}), Vec::<String>::new());
+}
+
+#[test]
+fn each_edit_is_reported_at_its_path() {
+    type Edit = fn(&mut Value);
+    let cases: Vec<(&str, Edit)> = vec![
+        ("/member_session/expires_at", |v| {
+            v["member_session"]["expires_at"] = json!("2023-11-14T23:13:21Z")
+        }),
+        ("/member_session/custom_claims/k/1/n", |v| {
+            v["member_session"]["custom_claims"]["k"][1]["n"] = json!(3)
+        }),
+        ("/member_session/custom_claims/extra", |v| {
+            v["member_session"]["custom_claims"]["extra"] = json!(1)
+        }),
+        ("/member/status", |v| {
+            v["member"]["status"] = json!("pending")
+        }),
+        ("/session_token", |v| v["session_token"] = json!("tok-ada")),
+        ("/request_id", |v| v["request_id"] = json!("")),
+        // The session id must be the same in the body and the JWT.
+        ("jwt.payload/https:~1~1stytch.com~1session/id", |v| {
+            v["member_session"]["member_session_id"] = json!("another-id")
+        }),
+        ("/member_session/authentication_factors/0/type", |v| {
+            v["member_session"]["authentication_factors"][0]["type"] = json!("telepathy")
+        }),
+        ("/status_code", |v| v["status_code"] = json!("200")),
+        ("jwt.signature", |v| {
+            let jwt = v["session_jwt"].as_str().unwrap_or_default().to_owned();
+            let (head, last) = jwt.split_at(jwt.len() - 1);
+            let other = if last == "A" { "B" } else { "A" };
+            v["session_jwt"] = json!(format!("{head}{other}"));
+        }),
+    ];
+    for (path, edit) in cases {
+        let found = differences(ADA, edit);
+        assert!(
+            found.iter().any(|p| p == path),
+            "editing {path} was reported as {found:?}"
+        );
+    }
+}
+
+#[test]
+fn numbers_compare_as_doubles_under_the_default_profile() {
+    // 9007199254740993 is 2^53 as a double: an implementation may write either.
+    let body = r#"{"session_token":"tok-ada","organization_id":"acme","session_custom_claims":{"n":9007199254740993}}"#;
+    assert_eq!(differences(body, |_| {}), Vec::<String>::new());
+    assert_eq!(
+        differences(body, |v| v["member_session"]["custom_claims"]["n"] =
+            json!(9007199254740994_u64)),
+        vec!["/member_session/custom_claims/n".to_owned()]
+    );
+}
