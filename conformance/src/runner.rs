@@ -142,6 +142,8 @@ impl Coverage {
     }
 
     fn record(&mut self, case: &Case, trace: &Trace, outcome: &Outcome, policy: &Policy) {
+        // The world was validated before the call (Model::new), which is rule world.valid.
+        *self.rules.entry(Rule::WorldValid.id()).or_default() += 1;
         for rule in trace.rules() {
             *self.rules.entry(rule.id()).or_default() += 1;
         }
@@ -492,7 +494,8 @@ fn run_property(
     let mut runner = TestRunner::new_with_rng(proptest_config, rng_for(config.seed, stream));
     // The closure proptest calls is `Fn`; the state it updates lives in cells.
     let state = RefCell::new((imp, seen, coverage, 0u32, false));
-    let step = (config.cases / 10).max(1);
+    let started = Instant::now();
+    let last_progress = std::cell::Cell::new(started);
     let result = runner.run(&property.strategy(), |case| {
         let mut guard = state.borrow_mut();
         let (imp, seen, coverage, count, failed) = &mut *guard;
@@ -505,9 +508,11 @@ fn run_property(
                 &result.evaluation.outcome,
                 &caps.profile,
             );
-            if config.progress && *count % step == 0 {
+            // A line a second on long runs; short properties print only their end.
+            if config.progress && last_progress.get().elapsed() >= Duration::from_secs(1) {
+                last_progress.set(Instant::now());
                 eprintln!(
-                    "  {:<16} {:>6}/{} cases",
+                    "  {:<16} {:>7}/{} cases",
                     property.name(),
                     count,
                     config.cases
@@ -524,7 +529,21 @@ fn run_property(
             )))
         }
     });
-    let (imp, seen, _, count, _) = state.into_inner();
+    let (imp, seen, _, count, failed) = state.into_inner();
+    if config.progress {
+        let verdict = if failed {
+            "failed; shrinking done"
+        } else {
+            "passed"
+        };
+        eprintln!(
+            "  {:<16} {:>7}/{} cases, {verdict} ({:.1} s)",
+            property.name(),
+            count,
+            config.cases,
+            started.elapsed().as_secs_f64()
+        );
+    }
     let failure = match result {
         Ok(()) => None,
         Err(TestError::Fail(_, case)) => {
