@@ -4,8 +4,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::gen::CaseJson;
 use crate::runner::{run, RunConfig};
 use crate::sample::{Bug, Sample};
+use crate::vectors::{embedded_files, run_files};
 
 /// One mutant's row.
 #[derive(Clone, Debug, Serialize)]
@@ -16,12 +18,24 @@ pub struct KillRow {
     pub bug: &'static str,
     /// The properties that caught it, each with the number of cases it took.
     pub caught_by: Vec<(&'static str, u32)>,
+    /// The vectors it fails, and the first of them.
+    pub vectors_failed: usize,
+    /// The id of the first vector it fails.
+    pub first_failing_vector: Option<String>,
+    /// The minimal counterexample of each catching property.
+    #[serde(skip)]
+    pub counterexamples: Vec<(&'static str, CaseJson)>,
 }
 
 impl KillRow {
     /// Whether any property caught the mutant.
     pub fn caught(&self) -> bool {
         !self.caught_by.is_empty()
+    }
+
+    /// Whether any vector caught the mutant.
+    pub fn caught_by_vectors(&self) -> bool {
+        self.vectors_failed > 0
     }
 }
 
@@ -31,6 +45,8 @@ pub fn kill_matrix(config: &RunConfig, progress: bool) -> Vec<KillRow> {
         progress: false,
         ..config.clone()
     };
+    // Unloadable embedded vectors count as none (the vector tests report why).
+    let vector_files = embedded_files().unwrap_or_default();
     Bug::ALL
         .iter()
         .map(|bug| {
@@ -42,33 +58,48 @@ pub fn kill_matrix(config: &RunConfig, progress: bool) -> Vec<KillRow> {
                 .filter(|p| p.failure.is_some())
                 .map(|p| (p.property, p.cases))
                 .collect();
+            let counterexamples = report
+                .properties
+                .iter()
+                .filter_map(|p| p.failure.as_ref().map(|f| (p.property, f.case.clone())))
+                .collect();
+            let results = run_files(&mut Sample::with_bug(*bug), &vector_files);
+            let failing: Vec<&str> = results
+                .iter()
+                .filter(|r| !r.differences.is_empty())
+                .map(|r| r.id.as_str())
+                .collect();
             if progress {
                 eprintln!(
-                    "  {:<28} {}",
+                    "  {:<28} properties: {}, vectors: {} failed",
                     bug.name(),
                     if caught_by.is_empty() {
                         "survived"
                     } else {
                         "caught"
-                    }
+                    },
+                    failing.len()
                 );
             }
             KillRow {
                 mutant: bug.name(),
                 bug: bug.describe(),
                 caught_by,
+                vectors_failed: failing.len(),
+                first_failing_vector: failing.first().map(|s| (*s).to_owned()),
+                counterexamples,
             }
         })
         .collect()
 }
 
-/// The kill matrix as a table.
+/// The kill matrix as a table: properties and vectors separately.
 pub fn render(rows: &[KillRow]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<28} {:<8} caught by (property: cases until caught)",
-        "mutant", "caught"
+        "{:<28} {:<10} {:<16} properties that caught it (cases until caught)",
+        "mutant", "properties", "vectors failed"
     );
     for row in rows {
         let by: Vec<String> = row
@@ -78,9 +109,10 @@ pub fn render(rows: &[KillRow]) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "{:<28} {:<8} {}",
+            "{:<28} {:<10} {:<16} {}",
             row.mutant,
-            if row.caught() { "yes" } else { "NO" },
+            if row.caught() { "caught" } else { "SURVIVED" },
+            row.vectors_failed,
             if by.is_empty() {
                 format!("- ({})", row.bug)
             } else {
@@ -89,6 +121,11 @@ pub fn render(rows: &[KillRow]) -> String {
         );
     }
     let caught = rows.iter().filter(|r| r.caught()).count();
-    let _ = writeln!(out, "\n{caught} of {} mutants caught", rows.len());
+    let by_vectors = rows.iter().filter(|r| r.caught_by_vectors()).count();
+    let _ = writeln!(
+        out,
+        "\n{caught} of {n} mutants caught by the properties, {by_vectors} of {n} by the vectors",
+        n = rows.len()
+    );
     out
 }

@@ -20,6 +20,7 @@ pub mod subprocess;
 pub mod summary;
 pub mod targets;
 pub mod testing;
+pub mod vectors;
 
 pub use adapter::{AdapterError, Capabilities, HttpResponse, Implementation};
 pub use runner::{run, Report, RunConfig};

@@ -44,7 +44,8 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Run every mutant of the sample and print the kill matrix; exits 1 if any survives.
+    /// Run every mutant of the sample against the properties and the vectors and print the
+    /// kill matrix; exits 1 if any mutant survives either.
     Bugzoo {
         /// Print the mutants' names, one per line, and nothing else.
         #[arg(long)]
@@ -64,11 +65,52 @@ enum Command {
         #[arg(long, default_value = DEFAULT_TARGET)]
         target: String,
     },
+    /// Test vectors: generate, verify, run, harvest.
+    Vectors {
+        #[command(subcommand)]
+        action: VectorsCommand,
+    },
     /// Serve the sample (or a mutant) over the subprocess protocol on stdin/stdout.
     ServeStdio {
         /// `sample` or `bugzoo:NAME`.
         #[arg(long, default_value = DEFAULT_TARGET)]
         target: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum VectorsCommand {
+    /// Write the vector files from the curated cases and the saved counterexamples.
+    Generate {
+        /// The fixtures directory.
+        #[arg(long, default_value = "fixtures")]
+        dir: PathBuf,
+    },
+    /// Regenerate in memory; fail on any difference from the files; print coverage.
+    Verify {
+        /// The fixtures directory.
+        #[arg(long, default_value = "fixtures")]
+        dir: PathBuf,
+    },
+    /// Replay vector files against a target under its declared profile.
+    Run {
+        /// Vector files (default: every file compiled into this binary).
+        files: Vec<PathBuf>,
+        /// The target.
+        #[arg(long, default_value = DEFAULT_TARGET)]
+        target: String,
+    },
+    /// Save the bug zoo's minimal counterexamples as regression cases.
+    Harvest {
+        /// The fixtures directory.
+        #[arg(long, default_value = "fixtures")]
+        dir: PathBuf,
+        /// Cases per property.
+        #[arg(long, default_value_t = 200)]
+        cases: u32,
+        /// The seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
 }
 
@@ -158,7 +200,7 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             );
             let rows = kill_matrix(&config, true);
             print!("{}", render_matrix(&rows));
-            Ok(rows.iter().all(|r| r.caught()))
+            Ok(rows.iter().all(|r| r.caught() && r.caught_by_vectors()))
         }
         Command::Replay { file, target } => {
             let text = std::fs::read_to_string(&file)
@@ -197,6 +239,7 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             }
             Ok(result.differences.is_empty())
         }
+        Command::Vectors { action } => vectors(action),
         Command::ServeStdio { target } => {
             let mut imp: Box<dyn migrate_conformance::Implementation> =
                 match target.strip_prefix("bugzoo:") {
@@ -226,4 +269,156 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             Ok(true)
         }
     }
+}
+
+fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
+    use migrate_conformance::vectors::{self, generate};
+    let err = |e: String| UsageError(e);
+    match action {
+        VectorsCommand::Generate { dir } => {
+            let saved = vectors::read_saved(&dir).map_err(err)?;
+            let generated = generate::generate(&saved).map_err(err)?;
+            let files = parse_generated(&generated)?;
+            vectors::check_ids(&dir, &files).map_err(err)?;
+            for (name, text) in &generated.files {
+                let path = dir.join(name);
+                std::fs::write(&path, text)
+                    .map_err(|e| UsageError(format!("writing {}: {e}", path.display())))?;
+            }
+            print!("{}", vectors::coverage(&files));
+            println!("wrote {} files to {}", generated.files.len(), dir.display());
+            Ok(true)
+        }
+        VectorsCommand::Verify { dir } => {
+            let saved = vectors::read_saved(&dir).map_err(err)?;
+            let generated = generate::generate(&saved).map_err(err)?;
+            let files = parse_generated(&generated)?;
+            vectors::check_ids(&dir, &files).map_err(err)?;
+            let schema = read_format_schema(&dir)?;
+            let mut drift = Vec::new();
+            for (name, text) in &generated.files {
+                let path = dir.join(name);
+                let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+                if on_disk != *text {
+                    drift.push(name.clone());
+                }
+                let value = vectors::parse_deep(&on_disk)
+                    .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+                let first = schema
+                    .iter_errors(&value)
+                    .next()
+                    .map(|e| format!("at {}: {e}", e.instance_path()));
+                if let Some(e) = first {
+                    return Err(UsageError(format!(
+                        "{} violates vectors.schema.json {e}",
+                        path.display()
+                    )));
+                }
+            }
+            print!("{}", vectors::coverage(&files));
+            if drift.is_empty() {
+                println!("verified: the {} files match their regeneration byte for byte and validate against vectors.schema.json", generated.files.len());
+                Ok(true)
+            } else {
+                println!("DRIFT: {} differ from their regeneration; run `migrate-conformance vectors generate`", drift.join(", "));
+                Ok(false)
+            }
+        }
+        VectorsCommand::Run { files, target } => {
+            let loaded = if files.is_empty() {
+                vectors::embedded_files().map_err(err)?
+            } else {
+                files
+                    .iter()
+                    .map(|p| {
+                        let text = std::fs::read_to_string(p)
+                            .map_err(|e| UsageError(format!("cannot read {}: {e}", p.display())))?;
+                        vectors::load(&p.display().to_string(), &text).map_err(err)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            };
+            let mut imp = open(&target).map_err(|e| UsageError(e.0))?;
+            if !imp.capabilities().controllable_clock {
+                eprintln!("warning: {target} does not take the clock from the suite; vectors fix `now`, so timestamps will differ");
+            }
+            let results = vectors::run_files(&mut imp, &loaded);
+            let failed: Vec<_> = results
+                .iter()
+                .filter(|r| !r.differences.is_empty())
+                .collect();
+            for r in &failed {
+                println!("FAILED {}", r.id);
+                for d in &r.differences {
+                    println!("  {d}");
+                }
+            }
+            println!(
+                "{}: {} passed, {} failed",
+                if failed.is_empty() {
+                    "PASSED"
+                } else {
+                    "FAILED"
+                },
+                results.len() - failed.len(),
+                failed.len()
+            );
+            Ok(failed.is_empty())
+        }
+        VectorsCommand::Harvest { dir, cases, seed } => {
+            let config = RunConfig {
+                cases,
+                seed,
+                ..RunConfig::default()
+            };
+            let rows = kill_matrix(&config, true);
+            let mut saved = vectors::read_saved(&dir).map_err(err)?;
+            let mut added = 0;
+            for row in &rows {
+                for (property, case) in &row.counterexamples {
+                    let id = format!("regressions/{}--{property}", row.mutant);
+                    if saved.iter().any(|s| s.id == id) {
+                        continue;
+                    }
+                    saved.push(generate::SavedCase {
+                        id,
+                        comment: format!("minimal case with which the {property} property caught the mutant {} ({})", row.mutant, row.bug),
+                        case: case.clone(),
+                    });
+                    added += 1;
+                }
+            }
+            saved.sort_by(|a, b| a.id.cmp(&b.id));
+            let path = dir.join(vectors::SAVED_CASES);
+            let mut text =
+                serde_json::to_string_pretty(&saved).map_err(|e| UsageError(e.to_string()))?;
+            text.push('\n');
+            std::fs::write(&path, text)
+                .map_err(|e| UsageError(format!("writing {}: {e}", path.display())))?;
+            println!(
+                "{added} new counterexamples saved to {} ({} in all)",
+                path.display(),
+                saved.len()
+            );
+            Ok(true)
+        }
+    }
+}
+
+fn parse_generated(
+    generated: &migrate_conformance::vectors::generate::Generated,
+) -> Result<Vec<migrate_conformance::vectors::format::VectorFile>, UsageError> {
+    generated
+        .files
+        .iter()
+        .map(|(name, text)| migrate_conformance::vectors::load(name, text).map_err(UsageError))
+        .collect()
+}
+
+fn read_format_schema(dir: &std::path::Path) -> Result<jsonschema::Validator, UsageError> {
+    let path = dir.join("vectors.schema.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    let schema: Value =
+        serde_json::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+    jsonschema::validator_for(&schema).map_err(|e| UsageError(format!("{}: {e}", path.display())))
 }

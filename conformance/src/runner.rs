@@ -171,8 +171,8 @@ impl Coverage {
     }
 }
 
-/// The boundaries a case sits on.
-fn boundaries(case: &Case, policy: &Policy) -> Vec<&'static str> {
+/// The boundaries a case sits on (claims sizes under `policy`'s measure and limit).
+pub fn boundaries(case: &Case, policy: &Policy) -> Vec<&'static str> {
     let mut hit = Vec::new();
     let lenient = ParseOptions {
         lone_surrogate: LoneSurrogate::Replace,
@@ -329,7 +329,8 @@ fn failure_of(path: &str, note: String) -> Difference {
     }
 }
 
-/// Runs one case against `imp` and compares. Adapter errors and panics are differences.
+/// Runs one case against `imp` and compares with the model. Adapter errors and panics are
+/// differences.
 pub fn check_case(
     imp: &mut dyn Implementation,
     caps: &Capabilities,
@@ -338,12 +339,23 @@ pub fn check_case(
 ) -> Result<CaseResult, String> {
     let model =
         Model::new(case.world.clone()).map_err(|e| format!("generated an invalid world: {e}"))?;
-    let policy = &caps.profile;
-    let evaluate = |now: i64| {
+    check_case_against(imp, caps, case, seen, |now| {
         model
-            .migrate(now, policy, &case.body)
+            .migrate(now, &caps.profile, &case.body)
             .map_err(|e| e.to_string())
-    };
+    })
+}
+
+/// Runs one case against `imp` and compares with `evaluate(now)`, the expected outcome at
+/// the clock the call used.
+pub fn check_case_against(
+    imp: &mut dyn Implementation,
+    caps: &Capabilities,
+    case: &Case,
+    seen: &mut Seen,
+    evaluate: impl Fn(i64) -> Result<migrate_model::Evaluation, String>,
+) -> Result<CaseResult, String> {
+    let policy = &caps.profile;
     match catch_unwind(AssertUnwindSafe(|| imp.load_world(&case.world))) {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {

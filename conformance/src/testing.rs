@@ -18,8 +18,10 @@
 //!
 //! `conformance/example-crate` in this repository is such a crate.
 //!
-//! Each property becomes a separately named test (`conformance::duration`, ...) that
-//! `cargo test NAME` filters as usual; a failure prints the minimal counterexample.
+//! Each property becomes a separately named test (`conformance::duration`, ...) and each
+//! test vector one more (`vectors::duration/value-4`, ...), which `cargo test NAME` filters as
+//! usual; a failing property prints its minimal counterexample, a failing vector its
+//! differences.
 //! `MIGRATE_CONFORMANCE_CASES` and `MIGRATE_CONFORMANCE_SEED` change the cases per property
 //! (default 100) and the seed (default 0).
 
@@ -53,8 +55,59 @@ pub fn config_from_env() -> Result<RunConfig, String> {
     })
 }
 
-/// One trial per property.
+/// One trial per property, then one per test vector (`vectors::<id>`).
 pub fn trials(factory: Factory, config: &RunConfig) -> Vec<Trial> {
+    let mut trials = property_trials(Arc::clone(&factory), config);
+    trials.extend(vector_trials(factory));
+    trials
+}
+
+/// One trial per vector compiled into the crate; a vector file that fails to load is one
+/// failing trial that says why.
+pub fn vector_trials(factory: Factory) -> Vec<Trial> {
+    let files = match crate::vectors::embedded_files() {
+        Ok(files) => files,
+        Err(e) => return vec![Trial::test("vectors::load", move || Err(Failed::from(e)))],
+    };
+    let mut trials = Vec::new();
+    for file in files {
+        for group in file.groups {
+            let world = Arc::new(group.world);
+            for vector in group.vectors {
+                let factory = Arc::clone(&factory);
+                let world = Arc::clone(&world);
+                trials.push(Trial::test(format!("vectors::{}", vector.id), move || {
+                    let mut imp = factory();
+                    let result = crate::vectors::run_vector(
+                        &mut imp,
+                        &world,
+                        &vector,
+                        &mut crate::runner::Seen::default(),
+                    );
+                    if result.differences.is_empty() {
+                        Ok(())
+                    } else {
+                        let lines: Vec<String> = result
+                            .differences
+                            .iter()
+                            .map(|d| format!("  {d}"))
+                            .collect();
+                        Err(Failed::from(format!(
+                            "{} ({}):\n{}",
+                            vector.id,
+                            vector.comment,
+                            lines.join("\n")
+                        )))
+                    }
+                }));
+            }
+        }
+    }
+    trials
+}
+
+/// One trial per property.
+pub fn property_trials(factory: Factory, config: &RunConfig) -> Vec<Trial> {
     Property::ALL
         .iter()
         .map(|property| {

@@ -63,7 +63,7 @@ pub fn parse_body(body: &[u8], policy: &Policy, trace: &mut Trace) -> Result<Obj
     if stats.surrogates_replaced > 0 {
         trace.hit(Rule::BodyLoneSurrogate);
     }
-    if stats.max_depth > MAX_NESTING {
+    if stats.max_depth >= MAX_NESTING {
         trace.hit(Rule::BodyNestingLimit);
     }
     match value.take_object() {
@@ -330,9 +330,9 @@ pub fn custom_claims(
 fn is_near_miss(key: &str) -> bool {
     let reserved_case = RESERVED_CLAIMS
         .iter()
-        .any(|r| r.eq_ignore_ascii_case(key) && *r != key);
-    let namespace_prefix = key.starts_with("https://stytch.com") && !is_stytch_namespaced(key);
-    reserved_case || namespace_prefix
+        .any(|r| r.eq_ignore_ascii_case(key.trim()) && *r != key);
+    let namespace_like = key.to_ascii_lowercase().starts_with("https://stytch.com");
+    reserved_case || (namespace_like && !is_stytch_namespaced(key))
 }
 
 /// An object value with a reserved or namespaced key one level down (ordinary data).

@@ -1,0 +1,461 @@
+//! Published test vectors: the format ([`format`]), their generation from curated cases
+//! ([`cases`], [`generate`]), and replaying them against any target.
+//!
+//! The vector files under `fixtures/` are also compiled into this crate ([`embedded`]), so
+//! the cargo-test integration and the kill matrix never depend on the working directory.
+
+pub mod cases;
+pub mod format;
+pub mod generate;
+pub mod notes;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use base64::Engine as _;
+use migrate_model::parse::{parse, ParseOptions};
+use migrate_model::policy::{LoneSurrogate, NestingLimit};
+use migrate_model::{
+    ErrorType, Evaluation, ExpectedError, ExpectedJwt, ExpectedSuccess, Flag, Json, MemberStatus,
+    Outcome, Policy, Rule, Trace, World,
+};
+use serde::Deserialize as _;
+use serde_json::Value;
+
+use self::format::{Expected, Vector, VectorFile, FORMAT};
+use self::generate::SavedCase;
+use crate::adapter::Implementation;
+use crate::compare::Difference;
+use crate::gen::Case;
+use crate::runner::{check_case_against, Seen};
+
+macro_rules! embed {
+    ($($name:literal),+ $(,)?) => {
+        /// The vector files compiled into the crate: `(file name, contents)`.
+        pub fn embedded() -> Vec<(&'static str, &'static str)> {
+            vec![$(($name, include_str!(concat!("../../../fixtures/", $name)))),+]
+        }
+    };
+}
+
+embed!(
+    "request-shape.json",
+    "duration.json",
+    "claims-merge.json",
+    "claims-reserved.json",
+    "claims-size.json",
+    "organization.json",
+    "userinfo.json",
+    "member.json",
+    "session.json",
+    "precedence.json",
+    "regressions.json",
+);
+
+/// The saved counterexamples file, relative to the fixtures directory.
+pub const SAVED_CASES: &str = "cases/counterexamples.json";
+
+/// Retired ids, one per line, relative to the fixtures directory.
+pub const RETIRED_IDS: &str = "retired-ids.txt";
+
+/// Reads and checks a vector file.
+pub fn load(name: &str, text: &str) -> Result<VectorFile, String> {
+    // Expected bodies can nest deeper than serde_json's default limit of 128 (claims at the
+    // request's own limit sit a few levels down in the body), so the limit is lifted here.
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let file = VectorFile::deserialize(&mut de).map_err(|e| format!("{name}: {e}"))?;
+    if file.format != FORMAT {
+        return Err(format!(
+            "{name}: format {:?}, expected {FORMAT:?}",
+            file.format
+        ));
+    }
+    let mut ids = BTreeSet::new();
+    for v in file.groups.iter().flat_map(|g| &g.vectors) {
+        if !v.id.starts_with(&format!("{}/", file.family)) {
+            return Err(format!(
+                "{name}: vector {} is not in family {}",
+                v.id, file.family
+            ));
+        }
+        if !ids.insert(&v.id) {
+            return Err(format!("{name}: duplicate id {}", v.id));
+        }
+        if v.request.is_some() == v.request_base64.is_some() {
+            return Err(format!(
+                "{name}: {} must have exactly one of request and request_base64",
+                v.id
+            ));
+        }
+        for flag in &v.flags {
+            if Flag::from_name(flag).is_none() {
+                return Err(format!("{name}: {} names an unknown flag {flag:?}", v.id));
+            }
+        }
+    }
+    Ok(file)
+}
+
+/// Parses JSON text without serde_json's recursion limit (vector files nest past 128).
+pub fn parse_deep(text: &str) -> Result<Value, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    Value::deserialize(&mut de).map_err(|e| e.to_string())
+}
+
+/// Every embedded file, loaded.
+pub fn embedded_files() -> Result<Vec<VectorFile>, String> {
+    embedded()
+        .into_iter()
+        .map(|(name, text)| load(name, text))
+        .collect()
+}
+
+/// A vector's request bytes.
+pub fn request_bytes(v: &Vector) -> Result<Vec<u8>, String> {
+    match (&v.request, &v.request_base64) {
+        (Some(value), None) => serde_json::to_vec(value).map_err(|e| e.to_string()),
+        (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| format!("{}: request_base64: {e}", v.id)),
+        _ => Err(format!(
+            "{}: needs exactly one of request and request_base64",
+            v.id
+        )),
+    }
+}
+
+/// The outcome a vector expects of an implementation with this profile.
+pub fn expected_for<'v>(v: &'v Vector, profile: &Policy) -> Result<&'v Expected, String> {
+    let default = Policy::default();
+    let when: BTreeMap<String, String> = v
+        .flags
+        .iter()
+        .filter_map(|name| Flag::from_name(name))
+        .filter(|f| profile.get(*f) != default.get(*f))
+        .map(|f| (f.name().to_owned(), profile.get(f).to_owned()))
+        .collect();
+    if when.is_empty() {
+        return Ok(&v.expected);
+    }
+    v.by_flags
+        .iter()
+        .find(|a| a.when == when)
+        .map(|a| &a.expected)
+        .ok_or_else(|| format!("{}: no outcome for the profile's choices {when:?}", v.id))
+}
+
+/// The expected outcome as the comparator takes it.
+fn evaluation_of(expected: &Expected, body: &[u8]) -> Result<Evaluation, String> {
+    let outcome = match expected {
+        Expected::Error(e) => {
+            let parse_type = |t: &str| {
+                ErrorType::from_name(t).ok_or_else(|| format!("unknown error type {t:?}"))
+            };
+            Outcome::Error(ExpectedError {
+                error_type: parse_type(&e.error_type)?,
+                acceptable: e
+                    .acceptable
+                    .iter()
+                    .map(|t| parse_type(t))
+                    .collect::<Result<_, _>>()?,
+                rule: Rule::ErrorEnvelope,
+                message: "see the vector".into(),
+            })
+        }
+        Expected::Success(s) => {
+            let lenient = ParseOptions {
+                lone_surrogate: LoneSurrogate::Replace,
+                nesting_limit: NestingLimit::Unlimited,
+                ..Default::default()
+            };
+            let custom_claims = parse(s.custom_claims_jcs.as_bytes(), lenient)
+                .map_err(|e| format!("custom_claims_jcs: {e}"))?
+                .take_object()
+                .unwrap_or_default();
+            let token = parse(body, lenient)
+                .ok()
+                .and_then(|mut b| b.take_object())
+                .and_then(|o| match o.get("session_token") {
+                    Some(Json::String(t)) => Some(t.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let text = |p: &str| {
+                s.body
+                    .pointer(p)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let int = |p: &str| {
+                s.jwt_payload
+                    .pointer(p)
+                    .and_then(Value::as_i64)
+                    .unwrap_or_default()
+            };
+            Outcome::Success(Box::new(ExpectedSuccess {
+                member_id: text("/member_id"),
+                member_status_before: MemberStatus::Active,
+                organization_id: text("/member_session/organization_id"),
+                organization_slug: text("/member_session/organization_slug"),
+                external_session_token: token,
+                duration_minutes: 0,
+                started_at: int("/iat"),
+                expires_at: 0,
+                custom_claims,
+                body: s.body.clone(),
+                jwt: ExpectedJwt {
+                    header: s.jwt_header.clone(),
+                    payload: s.jwt_payload.clone(),
+                    issued_at: int("/iat"),
+                    expires_at: int("/exp"),
+                },
+            }))
+        }
+    };
+    Ok(Evaluation {
+        outcome,
+        trace: Trace::default(),
+    })
+}
+
+/// One vector's result against a target.
+#[derive(Clone, Debug)]
+pub struct VectorResult {
+    /// The vector's id.
+    pub id: String,
+    /// The differences (empty: passed).
+    pub differences: Vec<Difference>,
+}
+
+/// Replays one vector against `imp`, judged under `imp`'s declared profile.
+pub fn run_vector(
+    imp: &mut dyn Implementation,
+    world: &World,
+    v: &Vector,
+    seen: &mut Seen,
+) -> VectorResult {
+    let caps = imp.capabilities();
+    let fail = |note: String| VectorResult {
+        id: v.id.clone(),
+        differences: vec![Difference {
+            path: String::new(),
+            expected: Value::Null,
+            actual: Value::Null,
+            note,
+        }],
+    };
+    let body = match request_bytes(v) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let expected = match expected_for(v, &caps.profile).and_then(|e| evaluation_of(e, &body)) {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    let case = Case {
+        world: world.clone(),
+        now: v.now,
+        body,
+    };
+    match check_case_against(imp, &caps, &case, seen, |_| Ok(expected.clone())) {
+        Ok(r) => VectorResult {
+            id: v.id.clone(),
+            differences: r.differences,
+        },
+        Err(e) => fail(e),
+    }
+}
+
+/// Replays every vector of `files` against `imp`.
+pub fn run_files(imp: &mut dyn Implementation, files: &[VectorFile]) -> Vec<VectorResult> {
+    let mut seen = Seen::default();
+    let mut results = Vec::new();
+    for file in files {
+        for group in &file.groups {
+            for v in &group.vectors {
+                results.push(run_vector(imp, &group.world, v, &mut seen));
+            }
+        }
+    }
+    results
+}
+
+/// Reads the saved counterexamples (none when the file does not exist).
+pub fn read_saved(dir: &Path) -> Result<Vec<SavedCase>, String> {
+    let path = dir.join(SAVED_CASES);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// The ids that may never come back.
+pub fn read_retired(dir: &Path) -> Result<BTreeSet<String>, String> {
+    let path = dir.join(RETIRED_IDS);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// Checks that no current id is retired and that every id of the files on disk survives in
+/// the regenerated ones unless it was retired.
+pub fn check_ids(dir: &Path, generated: &[VectorFile]) -> Result<(), String> {
+    let retired = read_retired(dir)?;
+    let new_ids: BTreeSet<&str> = generated
+        .iter()
+        .flat_map(|f| {
+            f.groups
+                .iter()
+                .flat_map(|g| g.vectors.iter().map(|v| v.id.as_str()))
+        })
+        .collect();
+    if let Some(id) = new_ids.iter().find(|id| retired.contains(**id)) {
+        return Err(format!(
+            "{id} is retired (fixtures/{RETIRED_IDS}) and may not be reused"
+        ));
+    }
+    for (name, _) in embedded() {
+        let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+            continue;
+        };
+        let Ok(old) = load(name, &text) else { continue };
+        for v in old.groups.iter().flat_map(|g| &g.vectors) {
+            if !new_ids.contains(v.id.as_str()) && !retired.contains(&v.id) {
+                return Err(format!(
+                    "{} would disappear: ids are never removed silently; add it to fixtures/{RETIRED_IDS} to retire it",
+                    v.id
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Coverage of a set of vector files: counts per file, rules, flag choices, boundaries.
+pub fn coverage(files: &[VectorFile]) -> String {
+    let mut out = String::new();
+    let mut total = 0;
+    let _ = writeln!(out, "vectors per file:");
+    for f in files {
+        let n: usize = f.groups.iter().map(|g| g.vectors.len()).sum();
+        total += n;
+        let _ = writeln!(out, "  {:<22} {n:>4}", format!("{}.json", f.family));
+    }
+    let _ = writeln!(out, "  {:<22} {total:>4}", "total");
+    let vectors: Vec<(&World, &Vector)> = files
+        .iter()
+        .flat_map(|f| {
+            f.groups
+                .iter()
+                .flat_map(|g| g.vectors.iter().map(move |v| (&g.world, v)))
+        })
+        .collect();
+
+    let cited: BTreeSet<&str> = vectors
+        .iter()
+        .flat_map(|(_, v)| v.rules.iter().map(String::as_str))
+        .collect();
+    let missing: Vec<&str> = Rule::ALL
+        .iter()
+        .map(|r| r.id())
+        .filter(|id| !cited.contains(id))
+        .collect();
+    let _ = writeln!(
+        out,
+        "rules with a vector: {}/{}{}",
+        Rule::ALL.len() - missing.len(),
+        Rule::ALL.len(),
+        if missing.is_empty() {
+            String::new()
+        } else {
+            format!("; without: {}", missing.join(", "))
+        }
+    );
+
+    let _ = writeln!(
+        out,
+        "vectors per flag choice (a listed flag covers each of its choices):"
+    );
+    for flag in Flag::ALL {
+        let n = vectors
+            .iter()
+            .filter(|(_, v)| v.flags.iter().any(|f| f == flag.name()))
+            .count();
+        let _ = writeln!(
+            out,
+            "  {:<28} {n:>4} ({})",
+            flag.name(),
+            flag.choices().join(" / ")
+        );
+    }
+
+    let _ = writeln!(out, "boundaries (vectors on each side):");
+    for (label, count) in boundary_counts(&vectors) {
+        let _ = writeln!(out, "  {label:<44} {count:>4}");
+    }
+    out
+}
+
+/// Vectors per boundary, each side listed.
+pub fn boundary_counts(vectors: &[(&World, &Vector)]) -> Vec<(String, usize)> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let duration_sides = ["4", "5", "527040", "527041", "2147483647", "2147483648"];
+    for side in duration_sides {
+        counts.insert(format!("duration = {side}"), 0);
+    }
+    let measures = [
+        ("jcs", "4096"),
+        ("jcs", "4000"),
+        ("go-json", "4096"),
+        ("go-json", "4000"),
+    ];
+    for (m, l) in measures {
+        for side in ["limit", "limit + 1"] {
+            counts.insert(format!("claims size = {side} ({m}, {l})"), 0);
+        }
+    }
+    for side in ["128", "129"] {
+        counts.insert(format!("nesting = {side}"), 0);
+    }
+    for (world, v) in vectors {
+        let Ok(body) = request_bytes(v) else { continue };
+        let case = Case {
+            world: (*world).clone(),
+            now: v.now,
+            body,
+        };
+        for (m, l) in measures {
+            let mut policy = Policy::default();
+            let _ = policy.set_by_name("claims-size-measure", m);
+            let _ = policy.set_by_name("claims-size-limit", l);
+            for b in crate::runner::boundaries(&case, &policy) {
+                let key = match b {
+                    "claims size = limit" => format!("claims size = limit ({m}, {l})"),
+                    "claims size = limit + 1" => format!("claims size = limit + 1 ({m}, {l})"),
+                    _ if m == "jcs" && l == "4096" => match b {
+                        "duration = 4" | "duration = 5" | "duration = 527040"
+                        | "duration = 527041" | "nesting = 128" | "nesting = 129" => b.to_owned(),
+                        "duration = int32 max" => "duration = 2147483647".to_owned(),
+                        "duration = int32 max + 1" => "duration = 2147483648".to_owned(),
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                *counts.entry(key).or_default() += 1;
+            }
+        }
+    }
+    counts.into_iter().collect()
+}

@@ -1,0 +1,121 @@
+//! The published vectors: they load, match the format schema, regenerate byte for byte,
+//! cover every rule, flag and boundary, pass on the sample, and catch every mutant.
+
+use migrate_conformance::sample::{Bug, Sample};
+use migrate_conformance::vectors::{self, embedded, embedded_files, generate, run_files};
+use migrate_model::{Flag, Rule};
+
+#[test]
+fn every_file_loads_and_matches_the_format_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../fixtures/vectors.schema.json"))
+            .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    for (name, text) in embedded() {
+        let value = vectors::parse_deep(text).expect("file is JSON");
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .take(5)
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+        vectors::load(name, text).expect("file loads");
+    }
+}
+
+#[test]
+fn the_files_are_exactly_what_generation_writes() {
+    let saved: Vec<generate::SavedCase> =
+        serde_json::from_str(include_str!("../../fixtures/cases/counterexamples.json"))
+            .expect("saved cases");
+    let generated = generate::generate(&saved).expect("generates");
+    let embedded = embedded();
+    assert_eq!(generated.files.len(), embedded.len());
+    for ((name, text), (embedded_name, embedded_text)) in generated.files.iter().zip(embedded) {
+        assert_eq!(name, embedded_name);
+        assert!(
+            text == embedded_text,
+            "{name} drifted: run `migrate-conformance vectors generate`"
+        );
+    }
+    // A second generation is byte-identical.
+    assert_eq!(generate::generate(&saved).expect("generates"), generated);
+}
+
+#[test]
+fn coverage_of_rules_flags_and_boundaries() {
+    let files = embedded_files().expect("loads");
+    let vectors: Vec<_> = files
+        .iter()
+        .flat_map(|f| {
+            f.groups
+                .iter()
+                .flat_map(|g| g.vectors.iter().map(move |v| (&g.world, v)))
+        })
+        .collect();
+    assert!(vectors.len() >= 400, "only {} vectors", vectors.len());
+    for rule in Rule::ALL {
+        assert!(
+            vectors
+                .iter()
+                .any(|(_, v)| v.rules.iter().any(|r| r == rule.id())),
+            "no vector for {}",
+            rule.id()
+        );
+    }
+    for flag in Flag::ALL {
+        assert!(
+            vectors
+                .iter()
+                .any(|(_, v)| v.flags.iter().any(|f| f == flag.name())),
+            "no vector depends on {}",
+            flag.name()
+        );
+    }
+    for (boundary, count) in vectors::boundary_counts(&vectors) {
+        assert!(count > 0, "no vector sits on {boundary}");
+    }
+}
+
+#[test]
+fn every_by_flags_entry_names_only_listed_flags_with_real_choices() {
+    for file in embedded_files().expect("loads") {
+        for v in file.groups.iter().flat_map(|g| &g.vectors) {
+            assert_eq!(v.by_flags.len(), (1 << v.flags.len()) - 1, "{}", v.id);
+            for alt in &v.by_flags {
+                for (flag, choice) in &alt.when {
+                    assert!(v.flags.contains(flag), "{}: {flag} is not listed", v.id);
+                    let f = Flag::from_name(flag).expect("known flag");
+                    assert!(
+                        f.choices()[1..].contains(&choice.as_str()),
+                        "{}: {flag}={choice}",
+                        v.id
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_sample_passes_every_vector() {
+    let files = embedded_files().expect("loads");
+    let failed: Vec<String> = run_files(&mut Sample::new(), &files)
+        .into_iter()
+        .filter(|r| !r.differences.is_empty())
+        .map(|r| format!("{}: {}", r.id, r.differences[0]))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+#[test]
+fn every_mutant_fails_some_vector() {
+    let files = embedded_files().expect("loads");
+    for bug in Bug::ALL {
+        let failed = run_files(&mut Sample::with_bug(*bug), &files)
+            .iter()
+            .filter(|r| !r.differences.is_empty())
+            .count();
+        assert!(failed > 0, "{} passes every vector", bug.name());
+    }
+}
