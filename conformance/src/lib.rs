@@ -1,7 +1,7 @@
 //! Checks any implementation of Stytch's B2B session Migrate call against the reference model.
 //!
-//! - [`adapter`]: the [`Implementation`] trait an implementer writes (or [`subprocess`] for
-//!   an implementation in any language);
+//! - [`adapter`]: the [`Implementation`] trait an implementer writes (or [`http`] and
+//!   [`subprocess`] for an implementation in any language);
 //! - [`gen`]: the proptest strategies, one per [`gen::Property`];
 //! - [`compare`]: the comparator;
 //! - [`runner`]: runs the suite against an adapter and returns the [`runner::Report`];
@@ -14,6 +14,7 @@ pub mod adapter;
 pub mod bugzoo;
 pub mod compare;
 pub mod gen;
+pub mod http;
 pub mod runner;
 pub mod sample;
 pub mod subprocess;

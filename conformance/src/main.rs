@@ -70,6 +70,15 @@ enum Command {
         #[command(subcommand)]
         action: VectorsCommand,
     },
+    /// Serve the sample (or a mutant) over HTTP with the control routes of the HTTP adapter.
+    ServeHttp {
+        /// `sample` or `bugzoo:NAME`.
+        #[arg(long, default_value = DEFAULT_TARGET)]
+        target: String,
+        /// The address to listen on (loopback only by default).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
     /// Serve the sample (or a mutant) over the subprocess protocol on stdin/stdout.
     ServeStdio {
         /// `sample` or `bugzoo:NAME`.
@@ -240,21 +249,16 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             Ok(result.differences.is_empty())
         }
         Command::Vectors { action } => vectors(action),
+        Command::ServeHttp { target, listen } => {
+            let mut imp = servable(&target)?;
+            let server = tiny_http::Server::http(&listen)
+                .map_err(|e| UsageError(format!("cannot listen on {listen}: {e}")))?;
+            eprintln!("serving {target} on http://{listen}");
+            migrate_conformance::http::serve(&mut imp, &server);
+            Ok(true)
+        }
         Command::ServeStdio { target } => {
-            let mut imp: Box<dyn migrate_conformance::Implementation> =
-                match target.strip_prefix("bugzoo:") {
-                    None if target == "sample" => Box::new(Sample::new()),
-                    Some(name) => {
-                        Box::new(Sample::with_bug(Bug::from_name(name).ok_or_else(|| {
-                            UsageError(format!("no mutant named {name:?}"))
-                        })?))
-                    }
-                    None => {
-                        return Err(UsageError(
-                            "serve-stdio serves `sample` or `bugzoo:NAME`".into(),
-                        ))
-                    }
-                };
+            let mut imp = servable(&target)?;
             let stdin = std::io::stdin();
             let stdout = std::io::stdout();
             migrate_conformance::subprocess::serve(
@@ -421,4 +425,17 @@ fn read_format_schema(dir: &std::path::Path) -> Result<jsonschema::Validator, Us
     let schema: Value =
         serde_json::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
     jsonschema::validator_for(&schema).map_err(|e| UsageError(format!("{}: {e}", path.display())))
+}
+
+/// The sample or one of its mutants, for the serve commands.
+fn servable(target: &str) -> Result<Box<dyn migrate_conformance::Implementation>, UsageError> {
+    match target.strip_prefix("bugzoo:") {
+        None if target == "sample" => Ok(Box::new(Sample::new())),
+        Some(name) => Ok(Box::new(Sample::with_bug(
+            Bug::from_name(name).ok_or_else(|| UsageError(format!("no mutant named {name:?}")))?,
+        ))),
+        None => Err(UsageError(
+            "the serve commands serve `sample` or `bugzoo:NAME`".into(),
+        )),
+    }
 }

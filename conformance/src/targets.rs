@@ -4,7 +4,9 @@
 //! - `bugzoo:NAME` — a mutant of the sample with one realistic bug (`migrate-conformance
 //!   bugzoo --list` names them);
 //! - `cmd:PROGRAM ARG...` — any implementation speaking the subprocess protocol of
-//!   [`crate::subprocess`] (split on whitespace).
+//!   [`crate::subprocess`] (split on whitespace);
+//! - `http://HOST:PORT` — any implementation served over HTTP with the control routes of
+//!   [`crate::http`].
 
 use crate::adapter::{AdapterError, Implementation};
 use crate::sample::{Bug, Sample};
@@ -36,7 +38,10 @@ pub fn open(name: &str) -> Result<Box<dyn Implementation>, AdapterError> {
         let args: Vec<String> = words.collect();
         return Ok(Box::new(Subprocess::spawn(&program, &args)?));
     }
+    if name.starts_with("http://") {
+        return Ok(Box::new(crate::http::Http::connect(name)?));
+    }
     Err(AdapterError(format!(
-        "unknown target {name:?}; targets are `sample`, `bugzoo:NAME` and `cmd:PROGRAM ARG...`"
+        "unknown target {name:?}; targets are `sample`, `bugzoo:NAME`, `cmd:PROGRAM ARG...` and `http://HOST:PORT`"
     )))
 }

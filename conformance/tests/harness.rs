@@ -279,3 +279,40 @@ fn numbers_compare_as_doubles_under_the_default_profile() {
         vec!["/member_session/custom_claims/n".to_owned()]
     );
 }
+
+#[test]
+fn the_http_adapter_runs_an_implementation_behind_a_url() {
+    use std::sync::Arc;
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("listens on loopback"));
+    let addr = server.server_addr().to_ip().expect("an IP address");
+    let serving = Arc::clone(&server);
+    let thread = std::thread::spawn(move || {
+        migrate_conformance::http::serve(&mut Sample::new(), &serving);
+    });
+    let cfg = RunConfig {
+        cases: 20,
+        properties: vec![
+            Property::Session,
+            Property::RequestShape,
+            Property::ClaimsSize,
+        ],
+        ..RunConfig::default()
+    };
+    let mut http =
+        migrate_conformance::http::Http::connect(&format!("http://{addr}")).expect("connects");
+    assert!(http.capabilities().controllable_clock);
+    let report = run(&mut http, "http", &cfg);
+    server.unblock();
+    thread.join().expect("the server thread ends");
+    assert!(report.passed(), "{:#?}", report.properties);
+}
+
+#[test]
+fn an_unreachable_http_target_is_a_clear_error() {
+    // Port 9 (discard) on loopback: nothing listens there.
+    let e = migrate_conformance::http::Http::connect("http://127.0.0.1:9")
+        .expect_err("nothing listens");
+    assert!(e.to_string().contains("127.0.0.1:9"), "{e}");
+    let e = migrate_conformance::http::Http::connect("https://example.test").expect_err("https");
+    assert!(e.to_string().contains("only http://"), "{e}");
+}
