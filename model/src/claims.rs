@@ -39,6 +39,22 @@ fn merge_traced(
     depth: usize,
     trace: &mut Trace,
 ) {
+    // Onto an empty object, an update without a `null` in any of its objects is the result
+    // as it is: every member is added (rule add-overwrite), nothing is deleted or left empty,
+    // and only arrays are worth a trace entry. That is the common case (no template, or
+    // `{}`), and it needs no copy.
+    if target.is_empty() {
+        if let (false, arrays) = nulls_and_arrays(&update) {
+            if !update.is_empty() {
+                trace.hit(Rule::ClaimsMergeAddOverwrite);
+            }
+            if arrays {
+                trace.hit(Rule::ClaimsMergeArraysReplaced);
+            }
+            *target = update;
+            return;
+        }
+    }
     for (key, mut value) in update {
         if let Json::Null = value {
             trace.hit(if depth == 1 {
@@ -94,6 +110,15 @@ struct Frame {
 
 /// Merges `update` into `{}` without recursion (the update may be arbitrarily deep).
 fn into_empty(update: Object, empty: EmptyObjectAfterDelete, trace: &mut Trace) -> Object {
+    // Without a `null` in any of its objects, the update merges onto `{}` as it is: nothing
+    // is deleted, so no object is left empty, and only arrays are worth a trace entry. That
+    // is the common case, and it needs no copy.
+    if let (false, arrays) = nulls_and_arrays(&update) {
+        if arrays {
+            trace.hit(Rule::ClaimsMergeArraysReplaced);
+        }
+        return update;
+    }
     let mut stack = vec![Frame {
         out: Object::new(),
         rest: update.into_iter(),
@@ -140,6 +165,28 @@ fn into_empty(update: Object, empty: EmptyObjectAfterDelete, trace: &mut Trace) 
                 }
                 parent.out.insert(done.key, Json::Object(done.out));
             }
+        }
+    }
+}
+
+/// Whether `object` or an object nested in it (through objects only, as [`into_empty`]
+/// walks) has a `null` member, and whether one has an array member. Iterative.
+fn nulls_and_arrays(object: &Object) -> (bool, bool) {
+    let mut arrays = false;
+    let mut stack: Vec<&Object> = Vec::new();
+    let mut current = object;
+    loop {
+        for value in current.values() {
+            match value {
+                Json::Null => return (true, arrays),
+                Json::Array(_) => arrays = true,
+                Json::Object(o) => stack.push(o),
+                _ => {}
+            }
+        }
+        match stack.pop() {
+            Some(next) => current = next,
+            None => return (false, arrays),
         }
     }
 }

@@ -120,23 +120,26 @@ fn exact_integer_of_text(text: &str) -> ExactInteger {
     if exp_negative {
         exp = -exp;
     }
-    // All significant digits, then the power of ten that scales them.
-    let digits: String = int_part.chars().chain(frac_part.chars()).collect();
-    let digits = digits.trim_start_matches('0');
-    if digits.is_empty() {
+    // All significant digits (those of the integer part, then those of the fraction), then
+    // the power of ten that scales them; read in place, without collecting them.
+    let digits = || int_part.bytes().chain(frac_part.bytes());
+    let total = int_part.len() + frac_part.len();
+    let leading = digits().take_while(|&d| d == b'0').count();
+    if leading == total {
         return ExactInteger::Int(0);
     }
-    let trimmed = digits.trim_end_matches('0');
-    let scale = exp - frac_part.len() as i64 + (digits.len() - trimmed.len()) as i64;
+    let trailing = digits().rev().take_while(|&d| d == b'0').count();
+    let significant = total - leading - trailing;
+    let scale = exp - frac_part.len() as i64 + trailing as i64;
     if scale < 0 {
         return ExactInteger::NotInteger;
     }
     // i64 has 19 digits; anything with more is huge.
-    if trimmed.len() as i64 + scale > 19 {
+    if significant as i64 + scale > 19 {
         return ExactInteger::Huge { negative };
     }
     let mut value: i128 = 0;
-    for d in trimmed.bytes() {
+    for d in digits().skip(leading).take(significant) {
         value = value * 10 + i128::from(d - b'0');
     }
     for _ in 0..scale {
@@ -264,23 +267,55 @@ fn number_to_serde(n: &Number) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
+/// How many levels [`Json`]'s drop empties by recursion before it moves what lies deeper to
+/// an explicit stack: enough for every value of ordinary shape, and a bound that the data
+/// does not control.
+const DROP_RECURSION_LEVELS: usize = 32;
+
 impl Drop for Json {
-    /// Drops without recursion, so a value nested a million levels deep cannot overflow the
-    /// stack.
+    /// Drops without unbounded recursion, so a value nested a million levels deep cannot
+    /// overflow the stack. The levels near the top are emptied by a recursion of at most
+    /// [`DROP_RECURSION_LEVELS`] (no allocation for values of ordinary depth); subtrees below
+    /// that are moved to a stack on the heap and emptied the same way in turn.
     fn drop(&mut self) {
-        let mut stack: Vec<Json> = match self {
-            Json::Array(a) if !a.is_empty() => std::mem::take(a),
-            Json::Object(o) if !o.is_empty() => std::mem::take(o).into_values().collect(),
-            _ => return,
-        };
-        while let Some(mut v) = stack.pop() {
-            match &mut v {
-                Json::Array(a) => stack.append(a),
-                Json::Object(o) => stack.extend(std::mem::take(o).into_values()),
-                _ => {}
-            }
+        if !has_children(self) {
+            return;
+        }
+        let mut deeper: Vec<Json> = Vec::new();
+        empty_children(self, DROP_RECURSION_LEVELS, &mut deeper);
+        while let Some(mut v) = deeper.pop() {
+            empty_children(&mut v, DROP_RECURSION_LEVELS, &mut deeper);
             // `v` now has no children; its own drop returns at once.
         }
+    }
+}
+
+/// Whether `v` is a non-empty array or object.
+fn has_children(v: &Json) -> bool {
+    match v {
+        Json::Array(a) => !a.is_empty(),
+        Json::Object(o) => !o.is_empty(),
+        _ => false,
+    }
+}
+
+/// Drops the children of `v`, leaving it an empty container: a child's own children are
+/// emptied first, `levels` deep at most; a child with children below that goes to `deeper`.
+fn empty_children(v: &mut Json, levels: usize, deeper: &mut Vec<Json>) {
+    let mut settle = |mut child: Json| {
+        if has_children(&child) {
+            if levels == 0 {
+                deeper.push(child);
+            } else {
+                empty_children(&mut child, levels - 1, deeper);
+            }
+        }
+        // `child` has no children here (or was moved); its drop returns at once.
+    };
+    match v {
+        Json::Array(a) => std::mem::take(a).into_iter().for_each(&mut settle),
+        Json::Object(o) => std::mem::take(o).into_values().for_each(&mut settle),
+        _ => {}
     }
 }
 

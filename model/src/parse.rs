@@ -264,8 +264,8 @@ impl Parser<'_> {
                     }
                     Some(Frame::Object(map, key)) => {
                         let key = std::mem::take(key);
-                        if map.contains_key(&key)
-                            && self.opts.duplicate_keys == DuplicateKeys::BadRequest
+                        if self.opts.duplicate_keys == DuplicateKeys::BadRequest
+                            && map.contains_key(&key)
                         {
                             return Err(self.err(ParseErrorKind::DuplicateKey(key)));
                         }
@@ -391,6 +391,12 @@ impl Parser<'_> {
                     break;
                 }
                 self.pos += 1;
+            }
+            if out.is_empty() && self.peek() == Some(b'"') {
+                // The whole string in one run, the common case: one exact allocation.
+                let whole = self.text[run..self.pos].to_owned();
+                self.pos += 1;
+                return Ok(whole);
             }
             out.push_str(&self.text[run..self.pos]);
             match self.peek() {
