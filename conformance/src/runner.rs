@@ -256,10 +256,19 @@ fn merged_claims_size(
     ))
 }
 
-/// Opaque values seen so far in a run, for the uniqueness checks.
+/// Opaque values seen so far in a run, for the uniqueness checks. Values are kept as
+/// 128-bit SHA-256 prefixes, so a long run's memory does not grow with JWT sizes.
 #[derive(Debug, Default)]
 pub struct Seen {
-    values: HashMap<Opaque, HashSet<String>>,
+    values: HashMap<Opaque, HashSet<[u8; 16]>>,
+}
+
+fn digest(value: &str) -> [u8; 16] {
+    use sha2::{Digest as _, Sha256};
+    let full = Sha256::digest(value.as_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&full[..16]);
+    out
 }
 
 /// What one case produced.
@@ -422,7 +431,7 @@ pub fn check_case_against(
         if kind == Opaque::KeyId {
             continue;
         }
-        if !seen.values.entry(kind).or_default().insert(value.clone()) {
+        if !seen.values.entry(kind).or_default().insert(digest(&value)) {
             differences.push(Difference {
                 path: kind.placeholder().to_owned(),
                 expected: json!("a value never seen before in this run"),
