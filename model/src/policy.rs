@@ -22,6 +22,7 @@ macro_rules! policy_flags {
             ///
             /// The first choice is the default.
             #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+            #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
             pub enum $Enum {
                 $(#[$default_doc])*
                 #[default]
@@ -59,6 +60,7 @@ macro_rules! policy_flags {
         /// How an implementation settles each open point. `Policy::default()` is the project's
         /// default profile; every field is one flag of section 2a.
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
         pub struct Policy {
             $(

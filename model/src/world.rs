@@ -33,6 +33,7 @@ pub struct World {
 
 /// An organization.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct Organization {
     /// The organization id, such as `organization-test-...`.
@@ -52,6 +53,7 @@ pub struct Organization {
 
 /// A member of an organization.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct Member {
     /// The member id.
@@ -70,6 +72,7 @@ pub struct Member {
 
 /// A member's status (documented: one of these four).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "lowercase")]
 pub enum MemberStatus {
     /// Active.
@@ -104,6 +107,7 @@ impl MemberStatus {
 
 /// What the UserInfo endpoint answers for one token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum UserInfoReply {
     /// The endpoint cannot be reached (connection refused, timeout, TLS failure).
@@ -134,10 +138,14 @@ impl UserInfoReply {
 
 /// A UserInfo reply body.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum UserInfoBody {
     /// A JSON value, sent as `serde_json` writes it.
-    Json(serde_json::Value),
+    Json(
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = arbitrary_world::json_value))]
+        serde_json::Value,
+    ),
     /// Raw bytes, for bodies that are not (valid) JSON.
     Raw(Vec<u8>),
 }
@@ -277,4 +285,194 @@ fn template_depth(template: &serde_json::Map<String, serde_json::Value>) -> usiz
         }
     }
     max
+}
+
+/// `arbitrary::Arbitrary` for [`World`] (feature `arbitrary`, for fuzzing), written by hand: a
+/// derived world would almost never be valid (a random `i64` maximum) nor ever match (random
+/// ids and emails). These worlds are small and valid about 15 times in 16; their organization
+/// keys, emails, tokens and claim keys come from small pools, so lookups collide and match as
+/// often as they miss, and the pools hold the boundary values (reserved claim names, mixed
+/// case, whitespace in emails, project maxima around 60 and 527040).
+#[cfg(feature = "arbitrary")]
+mod arbitrary_world {
+    use arbitrary::{Arbitrary, Result, Unstructured};
+    use serde_json::{json, Map, Value};
+
+    use super::{Member, MemberStatus, Organization, UserInfoBody, UserInfoReply, World};
+
+    const PROJECT_MAX: &[i64] = &[527_040, 60, 61, 59, 5, 30, 1440, 4, 527_041];
+    const ORG_KEYS: &[&str] = &["org-a", "org-b", "a", "b", "A", "ext-a", "Org-A", " a", "é"];
+    const EMAILS: &[&str] = &[
+        "ada@acme.test",
+        "ADA@acme.test",
+        "bob@acme.test",
+        "Bob@Acme.Test",
+        "a@b",
+        "ada@acme@test",
+        " ada@acme.test",
+        "ada@acme.test\u{a0}",
+        "",
+    ];
+    const TOKENS: &[&str] = &["tok-0", "tok-1", "tok-2", "tok-3", "tok-4", "tok-5"];
+    const STATUSES: &[u16] = &[200, 201, 204, 299, 300, 302, 401, 404, 500, 503];
+    const KEYS: &[&str] = &[
+        "a",
+        "b",
+        "plan",
+        "o",
+        "",
+        "iss",
+        "sub",
+        "jti",
+        "ISS",
+        "https://stytch.com/session",
+        "https://stytch.com",
+        "<&>",
+        "\u{2028}",
+    ];
+    const NUMBERS: &[f64] = &[
+        0.0,
+        -0.0,
+        1.0,
+        0.1,
+        1e21,
+        1e-7,
+        9_007_199_254_740_992.0,
+        f64::MAX,
+    ];
+
+    fn pick(u: &mut Unstructured<'_>, pool: &[&str]) -> Result<String> {
+        // Mostly from the pool (its first entry when the data runs out), sometimes anything.
+        let i = u.choose_index(pool.len() + 1)?;
+        match pool.get(i) {
+            Some(s) => Ok((*s).to_owned()),
+            None => String::arbitrary(u),
+        }
+    }
+
+    /// A small JSON value (at most `depth` levels of arrays and objects).
+    fn value(u: &mut Unstructured<'_>, depth: u32) -> Result<Value> {
+        let kinds = if depth == 0 { 4 } else { 6 };
+        Ok(match u.choose_index(kinds)? {
+            0 => Value::Null,
+            1 => Value::Bool(bool::arbitrary(u)?),
+            2 => match u.choose_index(3)? {
+                0 => json!(i64::arbitrary(u)?),
+                1 => json!(*u.choose(NUMBERS)?),
+                _ => f64::arbitrary(u)
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(Value::Null, Value::Number),
+            },
+            3 => Value::String(pick(u, KEYS)?),
+            4 => Value::Array(
+                (0..u.int_in_range(0..=3)?)
+                    .map(|_| value(u, depth - 1))
+                    .collect::<Result<_>>()?,
+            ),
+            _ => Value::Object(object(u, depth - 1)?),
+        })
+    }
+
+    fn object(u: &mut Unstructured<'_>, depth: u32) -> Result<Map<String, Value>> {
+        let mut m = Map::new();
+        for _ in 0..u.int_in_range(0..=4)? {
+            m.insert(pick(u, KEYS)?, value(u, depth)?);
+        }
+        Ok(m)
+    }
+
+    /// The `with` of [`UserInfoBody::Json`]: a small JSON value.
+    pub(super) fn json_value(u: &mut Unstructured<'_>) -> Result<Value> {
+        value(u, 3)
+    }
+
+    fn reply(u: &mut Unstructured<'_>) -> Result<UserInfoReply> {
+        Ok(match u.choose_index(6)? {
+            0 | 1 => UserInfoReply::email(&pick(u, EMAILS)?),
+            2 => UserInfoReply::Unreachable,
+            3 => UserInfoReply::ok(json!({
+                "email": pick(u, EMAILS)?,
+                "email_verified": u.choose(&[json!(false), json!("false"), json!(true), json!(0)])?.clone(),
+            })),
+            4 => UserInfoReply::Http {
+                status: match STATUSES.get(u.choose_index(STATUSES.len() + 1)?) {
+                    Some(status) => *status,
+                    None => u16::arbitrary(u)?,
+                },
+                body: UserInfoBody::arbitrary(u)?,
+            },
+            _ => UserInfoReply::arbitrary(u)?,
+        })
+    }
+
+    impl<'a> Arbitrary<'a> for World {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            // Valid unless this says otherwise (and it says so rarely; never on empty data).
+            let keep_valid = u.ratio(15, 16)?;
+            let max = match PROJECT_MAX.get(u.choose_index(PROJECT_MAX.len() + 1)?) {
+                Some(max) => *max,
+                None => u.int_in_range(5..=527_040)?,
+            };
+            let project_max_session_minutes = if keep_valid {
+                max.clamp(5, 527_040)
+            } else {
+                max
+            };
+            let mut organizations: Vec<Organization> = Vec::new();
+            for o in 0..u.int_in_range(0..=4)? {
+                let org = Organization {
+                    organization_id: pick(u, ORG_KEYS)?,
+                    slug: pick(u, ORG_KEYS)?,
+                    external_id: if bool::arbitrary(u)? {
+                        Some(pick(u, ORG_KEYS)?)
+                    } else {
+                        None
+                    },
+                    name: pick(u, ORG_KEYS)?,
+                    members: Vec::new(),
+                };
+                let clash = organizations.iter().any(|p| {
+                    p.organization_id == org.organization_id
+                        || p.slug.eq_ignore_ascii_case(&org.slug)
+                        || (p.external_id.is_some() && p.external_id == org.external_id)
+                });
+                if clash && keep_valid {
+                    continue;
+                }
+                let mut org = org;
+                for m in 0..u.int_in_range(0..=4)? {
+                    let member = Member {
+                        member_id: format!("member-{o}-{m}"),
+                        email: pick(u, EMAILS)?,
+                        status: MemberStatus::arbitrary(u)?,
+                        roles: (0..u.int_in_range(0..=2)?)
+                            .map(|_| pick(u, &["stytch_member", "admin", ""]))
+                            .collect::<Result<_>>()?,
+                        name: pick(u, &["Ada", ""])?,
+                    };
+                    let clash = member.status != MemberStatus::Deleted
+                        && org.members.iter().any(|p| {
+                            p.status != MemberStatus::Deleted
+                                && p.email.eq_ignore_ascii_case(&member.email)
+                        });
+                    if !(clash && keep_valid) {
+                        org.members.push(member);
+                    }
+                }
+                organizations.push(org);
+            }
+            let mut userinfo = std::collections::BTreeMap::new();
+            for _ in 0..u.int_in_range(0..=6)? {
+                userinfo.insert(pick(u, TOKENS)?, reply(u)?);
+            }
+            Ok(World {
+                project_id: pick(u, &["project-test-11111111", ""])?,
+                project_max_session_minutes,
+                claims_template: object(u, 3)?,
+                organizations,
+                userinfo,
+            })
+        }
+    }
 }
