@@ -23,8 +23,8 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use migrate_benches::{record_run, run_config, Replay};
-use migrate_conformance::sample::Sample;
 use migrate_conformance::{run, Implementation};
+use migrate_conformance_cli::sample::Sample;
 use migrate_model::{Model, Policy};
 
 /// Cases of each of the ten properties per run.

@@ -7,8 +7,8 @@
 #![forbid(unsafe_code)]
 
 use migrate_conformance::gen::Case;
-use migrate_conformance::sample::Sample;
 use migrate_conformance::{AdapterError, Capabilities, HttpResponse, Implementation};
+use migrate_conformance_cli::sample::Sample;
 use migrate_model::{canonical, parse, Json, MemberStatus, Model, Object, Policy, World};
 use serde_json::{json, Value};
 

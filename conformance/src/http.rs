@@ -8,13 +8,16 @@
 //! | `PUT /_conformance/world` | replaces its whole state with the [`migrate_model::World`] in the body; 2xx on success |
 //! | `POST /v1/b2b/sessions/migrate` | the call; when its clock is controllable it takes `now` (Unix seconds) from the `X-Conformance-Now` header |
 //!
-//! Any status and body of the migrate call are passed to the comparator as they are. Only
-//! `http://` is supported: the suite talks to servers on this machine.
-//! [`serve`] implements the server side for any Rust [`Implementation`];
-//! `migrate-conformance serve-http` runs it for the sample.
+//! Each migrate call carries `Authorization: Basic base64(project_id:secret)`, as Stytch's
+//! SDKs send it: the project id of the loaded world and the secret given to
+//! [`Http::connect`] (none: no `Authorization` header). Any status and body of the migrate
+//! call are passed to the comparator as they are. Only `http://` is supported: the suite
+//! talks to servers on this machine. `migrate-emulator --control` is such a server.
 
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use migrate_model::World;
 use ureq::Agent;
 
@@ -33,6 +36,9 @@ pub struct Http {
     agent: Agent,
     base: String,
     capabilities: Capabilities,
+    secret: Option<String>,
+    /// The `Authorization` header for the loaded world's project.
+    authorization: Option<String>,
 }
 
 fn transport(what: &str, e: ureq::Error) -> AdapterError {
@@ -40,8 +46,9 @@ fn transport(what: &str, e: ureq::Error) -> AdapterError {
 }
 
 impl Http {
-    /// Connects to `base` and asks for the capabilities.
-    pub fn connect(base: &str) -> Result<Http, AdapterError> {
+    /// Connects to `base` and asks for the capabilities. `secret` is the project secret the
+    /// migrate calls authenticate with (with the world's project id).
+    pub fn connect(base: &str, secret: Option<&str>) -> Result<Http, AdapterError> {
         if !base.starts_with("http://") {
             return Err(AdapterError(format!(
                 "{base:?}: only http:// base URLs are supported"
@@ -71,6 +78,8 @@ impl Http {
             agent,
             base,
             capabilities,
+            secret: secret.map(str::to_owned),
+            authorization: None,
         })
     }
 }
@@ -95,6 +104,10 @@ impl Implementation for Http {
                 response.status()
             )));
         }
+        self.authorization = self.secret.as_ref().map(|secret| {
+            let pair = format!("{}:{secret}", world.project_id);
+            format!("Basic {}", STANDARD.encode(pair))
+        });
         Ok(())
     }
 
@@ -106,6 +119,9 @@ impl Implementation for Http {
             .header("Content-Type", "application/json");
         if let Some(now) = now {
             request = request.header(NOW_HEADER, now.to_string());
+        }
+        if let Some(authorization) = &self.authorization {
+            request = request.header("Authorization", authorization);
         }
         let mut response = request.send(body).map_err(|e| transport(&url, e))?;
         let status = response.status().as_u16();
@@ -119,66 +135,5 @@ impl Implementation for Http {
             status,
             body: bytes,
         })
-    }
-}
-
-/// Serves `imp` over HTTP on `server` until the process ends (or the server is unblocked).
-pub fn serve(imp: &mut dyn Implementation, server: &tiny_http::Server) {
-    for mut request in server.incoming_requests() {
-        let mut body = Vec::new();
-        let answer = match request.as_reader().read_to_end(&mut body) {
-            Err(e) => (400, format!("cannot read the body: {e}").into_bytes()),
-            Ok(_) => route(imp, &request, &body),
-        };
-        let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]);
-        let mut response = tiny_http::Response::from_data(answer.1).with_status_code(answer.0);
-        if let Ok(h) = header {
-            response.add_header(h);
-        }
-        // A client that went away is not the server's problem.
-        let _ = request.respond(response);
-    }
-}
-
-fn route(
-    imp: &mut dyn Implementation,
-    request: &tiny_http::Request,
-    body: &[u8],
-) -> (u16, Vec<u8>) {
-    use tiny_http::Method;
-    let error = |status: u16, message: String| {
-        (
-            status,
-            serde_json::json!({ "error": message })
-                .to_string()
-                .into_bytes(),
-        )
-    };
-    match (request.method(), request.url()) {
-        (Method::Get, "/_conformance/capabilities") => {
-            match serde_json::to_vec(&imp.capabilities()) {
-                Ok(bytes) => (200, bytes),
-                Err(e) => error(500, e.to_string()),
-            }
-        }
-        (Method::Put, "/_conformance/world") => match serde_json::from_slice::<World>(body) {
-            Err(e) => error(400, format!("not a world: {e}")),
-            Ok(world) => match imp.load_world(&world) {
-                Ok(()) => (204, Vec::new()),
-                Err(e) => error(422, e.0),
-            },
-        },
-        (Method::Post, "/v1/b2b/sessions/migrate") => {
-            let now = request
-                .headers()
-                .iter()
-                .find(|h| h.field.equiv(NOW_HEADER))
-                .and_then(|h| h.value.as_str().parse::<i64>().ok());
-            match imp.call(body, now) {
-                Ok(r) => (r.status, r.body),
-                Err(e) => error(500, e.0),
-            }
-        }
-        (_, url) => error(404, format!("no route {url}")),
     }
 }

@@ -6,20 +6,21 @@
 //! - [`compare`]: the comparator;
 //! - [`runner`]: runs the suite against an adapter and returns the [`runner::Report`];
 //! - [`testing`]: the same from another crate's `cargo test`;
-//! - [`sample`]: the sample implementation, and its mutants in [`bugzoo`].
+//! - [`vectors`]: the published test vectors.
+//!
+//! The suite names no implementation: the sample implementation and the bug zoo live in
+//! `migrate-emulator`, and the `migrate-conformance` command (package
+//! `migrate-conformance-cli`) wires them to the suite.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod adapter;
-pub mod bugzoo;
 pub mod compare;
 pub mod gen;
 pub mod http;
 pub mod runner;
-pub mod sample;
 pub mod subprocess;
 pub mod summary;
-pub mod targets;
 pub mod testing;
 pub mod vectors;
 

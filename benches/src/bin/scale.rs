@@ -14,8 +14,8 @@
 use std::time::Instant;
 
 use migrate_benches::{peak_rss_kib, run_config};
-use migrate_conformance::sample::Sample;
 use migrate_conformance::{run, Implementation};
+use migrate_conformance_cli::sample::Sample;
 use serde_json::json;
 
 fn main() -> Result<(), String> {

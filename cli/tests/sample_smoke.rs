@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use migrate_conformance::sample::{Bug, Sample};
 use migrate_conformance::{HttpResponse, Implementation};
+use migrate_conformance_cli::sample::{Bug, Sample};
 use migrate_model::{
     Constraint, ExpectedJwt, ExpectedSuccess, Member, MemberStatus, Model, Organization, Outcome,
     Policy, Slot, UserInfoBody, UserInfoReply, World,

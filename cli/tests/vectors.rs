@@ -1,8 +1,8 @@
 //! The published vectors: they load, match the format schema, regenerate byte for byte,
 //! cover every rule, flag and boundary, pass on the sample, and catch every mutant.
 
-use migrate_conformance::sample::{Bug, Sample};
 use migrate_conformance::vectors::{self, embedded, embedded_files, generate, run_files};
+use migrate_conformance_cli::sample::{Bug, Sample};
 use migrate_model::{Flag, Rule};
 
 #[test]

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use migrate_conformance::bugzoo::{kill_matrix, render as render_matrix};
 use migrate_conformance::gen::{CaseJson, Property};
 use migrate_conformance::runner::{check_case, run, RunConfig, Seen};
-use migrate_conformance::sample::{Bug, Sample};
 use migrate_conformance::summary::render;
-use migrate_conformance::targets::{open, DEFAULT_TARGET};
+use migrate_conformance_cli::bugzoo::{kill_matrix, render as render_matrix};
+use migrate_conformance_cli::sample::{Bug, Sample};
+use migrate_conformance_cli::targets::{open, DEFAULT_TARGET};
 use serde_json::Value;
 
 #[derive(Debug, Parser)]
@@ -25,9 +25,15 @@ struct Cli {
 enum Command {
     /// Run the properties against a target; exits 1 on any failure.
     Check {
-        /// `sample` (default), `bugzoo:NAME`, or `cmd:PROGRAM ARG...` (subprocess protocol).
+        /// `sample` (default), `bugzoo:NAME`, `http://HOST:PORT` (a server with the control
+        /// routes, such as `migrate-emulator --control`), or `cmd:PROGRAM ARG...`
+        /// (subprocess protocol).
         #[arg(long, default_value = DEFAULT_TARGET)]
         target: String,
+        /// The project secret an `http://` target checks (HTTP Basic, with the world's
+        /// project id); also read from MIGRATE_CONFORMANCE_SECRET.
+        #[arg(long, env = "MIGRATE_CONFORMANCE_SECRET")]
+        secret: Option<String>,
         /// Cases per property.
         #[arg(long, default_value_t = 200)]
         cases: u32,
@@ -64,20 +70,14 @@ enum Command {
         /// The target.
         #[arg(long, default_value = DEFAULT_TARGET)]
         target: String,
+        /// The project secret of an `http://` target.
+        #[arg(long, env = "MIGRATE_CONFORMANCE_SECRET")]
+        secret: Option<String>,
     },
     /// Test vectors: generate, verify, run, harvest.
     Vectors {
         #[command(subcommand)]
         action: VectorsCommand,
-    },
-    /// Serve the sample (or a mutant) over HTTP with the control routes of the HTTP adapter.
-    ServeHttp {
-        /// `sample` or `bugzoo:NAME`.
-        #[arg(long, default_value = DEFAULT_TARGET)]
-        target: String,
-        /// The address to listen on (loopback only by default).
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
     },
     /// Serve the sample (or a mutant) over the subprocess protocol on stdin/stdout.
     ServeStdio {
@@ -108,6 +108,9 @@ enum VectorsCommand {
         /// The target.
         #[arg(long, default_value = DEFAULT_TARGET)]
         target: String,
+        /// The project secret of an `http://` target.
+        #[arg(long, env = "MIGRATE_CONFORMANCE_SECRET")]
+        secret: Option<String>,
     },
     /// Save the bug zoo's minimal counterexamples as regression cases.
     Harvest {
@@ -157,6 +160,7 @@ fn execute(command: Command) -> Result<bool, UsageError> {
     match command {
         Command::Check {
             target,
+            secret,
             cases,
             seed,
             properties,
@@ -176,7 +180,7 @@ fn execute(command: Command) -> Result<bool, UsageError> {
                 progress: !quiet && !json,
                 ..RunConfig::default()
             };
-            let mut imp = open(&target).map_err(|e| UsageError(e.0))?;
+            let mut imp = open(&target, secret.as_deref()).map_err(|e| UsageError(e.0))?;
             if config.progress {
                 eprintln!("migrate-conformance check: target {target}, {cases} cases per property, seed {seed}");
             }
@@ -211,7 +215,11 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             print!("{}", render_matrix(&rows));
             Ok(rows.iter().all(|r| r.caught() && r.caught_by_vectors()))
         }
-        Command::Replay { file, target } => {
+        Command::Replay {
+            file,
+            target,
+            secret,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
             let value: Value = serde_json::from_str(&text)
@@ -226,7 +234,7 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             let case_json: CaseJson = serde_json::from_value(case_json)
                 .map_err(|e| UsageError(format!("{} is not a case: {e}", file.display())))?;
             let case = case_json.into_case().map_err(UsageError)?;
-            let mut imp = open(&target).map_err(|e| UsageError(e.0))?;
+            let mut imp = open(&target, secret.as_deref()).map_err(|e| UsageError(e.0))?;
             let caps = imp.capabilities();
             let result =
                 check_case(&mut imp, &caps, &case, &mut Seen::default()).map_err(UsageError)?;
@@ -249,14 +257,6 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             Ok(result.differences.is_empty())
         }
         Command::Vectors { action } => vectors(action),
-        Command::ServeHttp { target, listen } => {
-            let mut imp = servable(&target)?;
-            let server = tiny_http::Server::http(&listen)
-                .map_err(|e| UsageError(format!("cannot listen on {listen}: {e}")))?;
-            eprintln!("serving {target} on http://{listen}");
-            migrate_conformance::http::serve(&mut imp, &server);
-            Ok(true)
-        }
         Command::ServeStdio { target } => {
             let mut imp = servable(&target)?;
             let stdin = std::io::stdin();
@@ -328,7 +328,11 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
                 Ok(false)
             }
         }
-        VectorsCommand::Run { files, target } => {
+        VectorsCommand::Run {
+            files,
+            target,
+            secret,
+        } => {
             let loaded = if files.is_empty() {
                 vectors::embedded_files().map_err(err)?
             } else {
@@ -341,7 +345,7 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
                     })
                     .collect::<Result<Vec<_>, _>>()?
             };
-            let mut imp = open(&target).map_err(|e| UsageError(e.0))?;
+            let mut imp = open(&target, secret.as_deref()).map_err(|e| UsageError(e.0))?;
             if !imp.capabilities().controllable_clock {
                 eprintln!("warning: {target} does not take the clock from the suite; vectors fix `now`, so timestamps will differ");
             }
@@ -427,7 +431,7 @@ fn read_format_schema(dir: &std::path::Path) -> Result<jsonschema::Validator, Us
     jsonschema::validator_for(&schema).map_err(|e| UsageError(format!("{}: {e}", path.display())))
 }
 
-/// The sample or one of its mutants, for the serve commands.
+/// The sample or one of its mutants, for `serve-stdio`.
 fn servable(target: &str) -> Result<Box<dyn migrate_conformance::Implementation>, UsageError> {
     match target.strip_prefix("bugzoo:") {
         None if target == "sample" => Ok(Box::new(Sample::new())),
@@ -435,7 +439,7 @@ fn servable(target: &str) -> Result<Box<dyn migrate_conformance::Implementation>
             Bug::from_name(name).ok_or_else(|| UsageError(format!("no mutant named {name:?}")))?,
         ))),
         None => Err(UsageError(
-            "the serve commands serve `sample` or `bugzoo:NAME`".into(),
+            "serve-stdio serves `sample` or `bugzoo:NAME`".into(),
         )),
     }
 }

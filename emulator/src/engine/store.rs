@@ -56,6 +56,8 @@ pub struct MemberRef {
 pub enum UserInfoResponse {
     /// Connection refused, timeout, TLS failure.
     Unreachable,
+    /// The reply could not be read (too large, cut off); the text says why.
+    Unusable(String),
     /// An HTTP reply.
     Http {
         /// The status.
@@ -78,7 +80,10 @@ pub struct Store {
     by_id: HashMap<String, usize>,
     by_slug: HashMap<String, usize>,
     by_external_id: HashMap<String, usize>,
+    by_member_id: HashMap<String, MemberRef>,
     userinfo: HashMap<String, UserInfoResponse>,
+    /// When set, UserInfo calls go to this URL over HTTP instead of to `userinfo`.
+    pub userinfo_url: Option<String>,
 }
 
 impl Store {
@@ -104,34 +109,26 @@ impl Store {
             claims_template,
             ..Store::default()
         };
-        for (index, org) in world.organizations.iter().enumerate() {
-            unique(
-                &mut store.by_id,
-                &org.organization_id,
-                index,
-                "organization id",
-            )?;
-            unique(&mut store.by_slug, &org.slug, index, "slug")?;
-            if let Some(ext) = &org.external_id {
-                unique(&mut store.by_external_id, ext, index, "external id")?;
-            }
-            store.organizations.push(OrganizationRecord {
+        for org in &world.organizations {
+            let index = store.add_organization(OrganizationRecord {
                 id: org.organization_id.clone(),
                 slug: org.slug.clone(),
                 external_id: org.external_id.clone(),
                 name: org.name.clone(),
-                members: org
-                    .members
-                    .iter()
-                    .map(|m| MemberRecord {
+                members: Vec::new(),
+            })?;
+            for m in &org.members {
+                store.add_member(
+                    index,
+                    MemberRecord {
                         id: m.member_id.clone(),
                         email: m.email.clone(),
                         status: m.status,
                         roles: m.roles.clone(),
                         name: m.name.clone(),
-                    })
-                    .collect(),
-            });
+                    },
+                )?;
+            }
         }
         store.userinfo = world
             .userinfo
@@ -153,6 +150,56 @@ impl Store {
             })
             .collect::<Result<_, String>>()?;
         Ok(store)
+    }
+
+    /// Adds an organization; its id, slug and external id must be new (the slug compared
+    /// exactly: worlds and the API both keep slugs unique ignoring ASCII case before this).
+    pub fn add_organization(&mut self, record: OrganizationRecord) -> Result<usize, String> {
+        let index = self.organizations.len();
+        if self.by_id.contains_key(&record.id) {
+            return Err(format!(
+                "two organizations have the organization id {:?}",
+                record.id
+            ));
+        }
+        if self.by_slug.contains_key(&record.slug) {
+            return Err(format!("two organizations have the slug {:?}", record.slug));
+        }
+        if let Some(ext) = &record.external_id {
+            if self.by_external_id.contains_key(ext) {
+                return Err(format!("two organizations have the external id {ext:?}"));
+            }
+            self.by_external_id.insert(ext.clone(), index);
+        }
+        self.by_id.insert(record.id.clone(), index);
+        self.by_slug.insert(record.slug.clone(), index);
+        self.organizations.push(record);
+        Ok(index)
+    }
+
+    /// Adds a member to the organization at `organization`. Worlds do not promise unique
+    /// member ids across organizations; the id index keeps the first.
+    pub fn add_member(
+        &mut self,
+        organization: usize,
+        record: MemberRecord,
+    ) -> Result<MemberRef, String> {
+        let org = self
+            .organizations
+            .get_mut(organization)
+            .ok_or("no such organization")?;
+        let at = MemberRef {
+            organization,
+            member: org.members.len(),
+        };
+        self.by_member_id.entry(record.id.clone()).or_insert(at);
+        org.members.push(record);
+        Ok(at)
+    }
+
+    /// Where the member with this id lives.
+    pub fn member_ref(&self, member_id: &str) -> Option<MemberRef> {
+        self.by_member_id.get(member_id).copied()
     }
 
     /// The organization with this id.
@@ -190,10 +237,7 @@ impl Store {
 
     /// The member with this id, anywhere.
     pub fn member_by_id(&self, member_id: &str) -> Option<&MemberRecord> {
-        self.organizations
-            .iter()
-            .flat_map(|o| &o.members)
-            .find(|m| m.id == member_id)
+        self.member(self.member_ref(member_id)?)
     }
 
     /// Marks a member active (their first session).
@@ -218,18 +262,6 @@ impl Store {
                 body: br#"{"error":"invalid_token"}"#.to_vec(),
             })
     }
-}
-
-fn unique(
-    index: &mut HashMap<String, usize>,
-    key: &str,
-    at: usize,
-    what: &str,
-) -> Result<(), String> {
-    if index.insert(key.to_owned(), at).is_some() {
-        return Err(format!("two organizations have the {what} {key:?}"));
-    }
-    Ok(())
 }
 
 /// The nesting depth of a value (a scalar is 0, the top-level object 1), without recursion.

@@ -4,10 +4,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::gen::CaseJson;
-use crate::runner::{run, RunConfig};
+use migrate_conformance::gen::CaseJson;
+use migrate_conformance::runner::{run, RunConfig};
+use migrate_conformance::vectors::{embedded_files, run_files};
+
 use crate::sample::{Bug, Sample};
-use crate::vectors::{embedded_files, run_files};
 
 /// One mutant's row.
 #[derive(Clone, Debug, Serialize)]

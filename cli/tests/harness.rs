@@ -2,12 +2,12 @@
 //! reproduce, adapters that panic or lie are reported, and the subprocess adapter works.
 
 use migrate_conformance::adapter::{AdapterError, Capabilities, HttpResponse, Implementation};
-use migrate_conformance::bugzoo::kill_matrix;
 use migrate_conformance::compare::{compare, CompareContext};
 use migrate_conformance::gen::Property;
 use migrate_conformance::runner::{run, RunConfig};
-use migrate_conformance::sample::{Bug, Sample};
 use migrate_conformance::subprocess::Subprocess;
+use migrate_conformance_cli::bugzoo::kill_matrix;
+use migrate_conformance_cli::sample::{Bug, Sample};
 use migrate_model::{Model, Policy, World};
 use serde_json::{json, Value};
 
@@ -280,39 +280,60 @@ fn numbers_compare_as_doubles_under_the_default_profile() {
     );
 }
 
+/// The emulator with its control routes, on an ephemeral loopback port.
+fn emulator(engine: migrate_emulator::engine::Engine) -> migrate_emulator::Emulator {
+    let mut settings = migrate_emulator::config::Settings::default();
+    settings.control = true;
+    migrate_emulator::Emulator::start_with(engine, settings, "127.0.0.1:0").expect("starts")
+}
+
 #[test]
-fn the_http_adapter_runs_an_implementation_behind_a_url() {
-    use std::sync::Arc;
-    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("listens on loopback"));
-    let addr = server.server_addr().to_ip().expect("an IP address");
-    let serving = Arc::clone(&server);
-    let thread = std::thread::spawn(move || {
-        migrate_conformance::http::serve(&mut Sample::new(), &serving);
-    });
-    let cfg = RunConfig {
-        cases: 20,
-        properties: vec![
-            Property::Session,
-            Property::RequestShape,
-            Property::ClaimsSize,
-        ],
-        ..RunConfig::default()
-    };
-    let mut http =
-        migrate_conformance::http::Http::connect(&format!("http://{addr}")).expect("connects");
+fn every_property_passes_over_http_against_the_emulator() {
+    let server = emulator(migrate_emulator::engine::Engine::new());
+    let mut http = migrate_conformance::http::Http::connect(&server.url(), Some(server.secret()))
+        .expect("connects");
     assert!(http.capabilities().controllable_clock);
-    let report = run(&mut http, "http", &cfg);
-    server.unblock();
-    thread.join().expect("the server thread ends");
+    assert!(http.capabilities().jwks.is_some());
+    let report = run(&mut http, "http", &config(25));
     assert!(report.passed(), "{:#?}", report.properties);
+}
+
+#[test]
+fn a_mutant_behind_the_emulator_is_caught_over_http() {
+    let server = emulator(migrate_emulator::engine::Engine::with_bug(
+        Bug::DurationMinOffByOne,
+    ));
+    let mut http = migrate_conformance::http::Http::connect(&server.url(), Some(server.secret()))
+        .expect("connects");
+    let cfg = RunConfig {
+        properties: vec![Property::Duration],
+        ..config(200)
+    };
+    let report = run(&mut http, "http", &cfg);
+    assert!(!report.passed());
+}
+
+#[test]
+fn a_wrong_secret_fails_every_call_with_401() {
+    let server = emulator(migrate_emulator::engine::Engine::new());
+    let mut http = migrate_conformance::http::Http::connect(&server.url(), Some("not-the-secret"))
+        .expect("connects");
+    let cfg = RunConfig {
+        properties: vec![Property::Session],
+        ..config(5)
+    };
+    let report = run(&mut http, "http", &cfg);
+    let failure = report.properties[0].failure.as_ref().expect("fails");
+    assert_eq!(failure.actual["status"], json!(401), "{:?}", failure.actual);
 }
 
 #[test]
 fn an_unreachable_http_target_is_a_clear_error() {
     // Port 9 (discard) on loopback: nothing listens there.
-    let e = migrate_conformance::http::Http::connect("http://127.0.0.1:9")
+    let e = migrate_conformance::http::Http::connect("http://127.0.0.1:9", None)
         .expect_err("nothing listens");
     assert!(e.to_string().contains("127.0.0.1:9"), "{e}");
-    let e = migrate_conformance::http::Http::connect("https://example.test").expect_err("https");
+    let e =
+        migrate_conformance::http::Http::connect("https://example.test", None).expect_err("https");
     assert!(e.to_string().contains("only http://"), "{e}");
 }

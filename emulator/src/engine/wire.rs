@@ -83,6 +83,11 @@ pub fn parse_array(text: &str) -> Result<Vec<&RawValue>, WireError> {
 /// The scan only has to be right for documents serde_json accepts: anything it misreads in a
 /// malformed document is refused by the grammar check afterwards anyway.
 pub fn prescan(bytes: &[u8]) -> Result<&str, WireError> {
+    prescan_to_depth(bytes, MAX_DEPTH)
+}
+
+/// [`prescan`] with another depth limit.
+pub fn prescan_to_depth(bytes: &[u8], max_depth: usize) -> Result<&str, WireError> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         return Err(WireError::ByteOrderMark);
     }
@@ -94,7 +99,7 @@ pub fn prescan(bytes: &[u8]) -> Result<&str, WireError> {
         match b[i] {
             b'{' | b'[' => {
                 depth += 1;
-                if depth > MAX_DEPTH {
+                if depth > max_depth {
                     return Err(WireError::TooDeep);
                 }
                 i += 1;

@@ -8,15 +8,16 @@
 //! - `http://HOST:PORT` — any implementation served over HTTP with the control routes of
 //!   [`crate::http`].
 
-use crate::adapter::{AdapterError, Implementation};
+use migrate_conformance::subprocess::Subprocess;
+use migrate_conformance::{AdapterError, Implementation};
+
 use crate::sample::{Bug, Sample};
-use crate::subprocess::Subprocess;
 
 /// The default target.
 pub const DEFAULT_TARGET: &str = "sample";
 
-/// Opens the target named `name`.
-pub fn open(name: &str) -> Result<Box<dyn Implementation>, AdapterError> {
+/// Opens the target named `name`; `secret` is the project secret for `http://` targets.
+pub fn open(name: &str, secret: Option<&str>) -> Result<Box<dyn Implementation>, AdapterError> {
     if name == "sample" {
         return Ok(Box::new(Sample::new()));
     }
@@ -39,7 +40,9 @@ pub fn open(name: &str) -> Result<Box<dyn Implementation>, AdapterError> {
         return Ok(Box::new(Subprocess::spawn(&program, &args)?));
     }
     if name.starts_with("http://") {
-        return Ok(Box::new(crate::http::Http::connect(name)?));
+        return Ok(Box::new(migrate_conformance::http::Http::connect(
+            name, secret,
+        )?));
     }
     Err(AdapterError(format!(
         "unknown target {name:?}; targets are `sample`, `bugzoo:NAME`, `cmd:PROGRAM ARG...` and `http://HOST:PORT`"

@@ -1,51 +1,55 @@
-//! A sample implementation of `POST /v1/b2b/sessions/migrate`, written the way a production
-//! service would be, and its mutants.
+//! The emulator's core: an implementation of `POST /v1/b2b/sessions/migrate` written the way
+//! a production service would be, plus the organization and member records it needs, and its
+//! mutants.
 //!
-//! [`Sample`] is an independent implementation of the default policy profile: it shares data
+//! [`Engine`] is an independent implementation of the default policy profile: it shares data
 //! types with the model (the [`World`] it is loaded with, the [`Policy`] it declares) but none
 //! of the model's semantic code, so the suite checking it against the model proves something.
-//! [`Sample::with_bug`] switches on one [`Bug`]: a small, realistic deviation that the suite
+//! [`Engine::with_bug`] switches on one [`Bug`]: a small, realistic deviation that the suite
 //! must catch.
 //!
 //! The call runs in the documented order, and the first failing step is the answer:
 //! body, `session_token`, `organization_id`, `session_duration_minutes`,
-//! `session_custom_claims`, organization lookup, UserInfo, member match, claims size.
+//! `session_custom_claims`, organization lookup, UserInfo, member match, claims size. The
+//! engine does no I/O: [`Engine::begin`] runs the steps before the UserInfo call and says
+//! where to make it ([`UserInfoCall`]), and [`Engine::finish`] takes its reply and runs the
+//! rest, so the HTTP server can make the call without holding the engine. [`Engine::migrate`]
+//! does all three for a world whose UserInfo directory is in memory.
 //!
-//! ```no_run
-//! use migrate_conformance::sample::{Bug, Sample};
-//! use migrate_conformance::Implementation;
+//! ```
+//! use migrate_emulator::engine::{Bug, Engine};
 //!
-//! let correct = Sample::new();
-//! let mutant = Sample::with_bug(Bug::ShallowMerge);
-//! assert!(correct.capabilities().jwks.is_some());
+//! let correct = Engine::new();
+//! let mutant = Engine::with_bug(Bug::ShallowMerge);
+//! assert!(correct.jwks().is_ok());
 //! assert_eq!(mutant.bug(), Some(Bug::ShallowMerge));
 //! ```
 
 mod bugs;
 mod claims;
 mod errors;
-mod keys;
+pub mod keys;
+pub mod management;
 mod request;
 mod response;
 mod store;
 mod wire;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use migrate_model::{MemberStatus, Policy, World};
 use serde_json::{json, Value};
 
 pub use bugs::Bug;
+pub use errors::{ApiError, ErrorKind};
+pub use management::{NewMember, NewOrganization};
+pub use store::UserInfoResponse;
 
-use crate::adapter::{AdapterError, Capabilities, HttpResponse, Implementation};
 use claims::{Claims, MergeRules, Protect};
-use errors::{ApiError, ErrorKind};
 use request::DurationField;
 use response::{
     AuthenticationFactor, MemberObject, MemberSession, MigrateResponse, OrganizationClaim,
     OrganizationObject, SessionAttributes, SessionClaim,
 };
-use store::{MemberRef, Store, UserInfoResponse, DURATION_BOUNDS};
+use store::{MemberRef, Store, DURATION_BOUNDS};
 
 /// The session duration when the request gives none, in minutes.
 const DEFAULT_SESSION_MINUTES: i64 = 60;
@@ -53,25 +57,108 @@ const DEFAULT_SESSION_MINUTES: i64 = 60;
 /// The session JWT's lifetime, whatever the session's.
 const JWT_LIFETIME_SECONDS: i64 = 300;
 
-/// The sample implementation (correct, or with one [`Bug`]).
+/// An HTTP answer: the status and the JSON body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The body (always JSON).
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The error envelope of `error` for the call `request_id`.
+    pub fn error(error: &ApiError, request_id: String) -> Response {
+        let body = serde_json::to_vec(&error.envelope(request_id))
+            .unwrap_or_else(|_| br#"{"status_code":500}"#.to_vec());
+        Response {
+            status: error.kind.status(),
+            body,
+        }
+    }
+}
+
+/// Where the UserInfo reply for a call comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserInfoCall {
+    /// The world's directory already holds the reply.
+    Answered(UserInfoResponse),
+    /// `GET url` with `Authorization: Bearer <token>` (the caller makes the request).
+    Fetch {
+        /// The configured UserInfo URL.
+        url: String,
+        /// The external session token.
+        token: String,
+    },
+}
+
+/// A call that passed the steps before the UserInfo call (see [`Engine::begin`]).
+#[derive(Debug)]
+pub struct Pending {
+    request_id: String,
+    now: i64,
+    external_token: String,
+    organization_id: String,
+    minutes: i64,
+    request_claims: Option<Claims>,
+    /// Where to get the UserInfo reply.
+    pub userinfo: UserInfoCall,
+}
+
+impl Pending {
+    /// The call's request id.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+}
+
+/// The emulator's implementation (correct, or with one [`Bug`]).
 #[derive(Debug, Default)]
-pub struct Sample {
+pub struct Engine {
     store: Store,
     bug: Option<Bug>,
 }
 
-impl Sample {
-    /// The correct implementation.
-    pub fn new() -> Sample {
-        Sample::default()
+impl Engine {
+    /// The correct implementation, with an empty project.
+    pub fn new() -> Engine {
+        Engine::default()
     }
 
     /// A mutant: the implementation with `bug`.
-    pub fn with_bug(bug: Bug) -> Sample {
-        Sample {
+    pub fn with_bug(bug: Bug) -> Engine {
+        Engine {
             bug: Some(bug),
-            ..Sample::default()
+            ..Engine::default()
         }
+    }
+
+    /// The policy profile this implementation follows (the default one).
+    pub fn profile(&self) -> Policy {
+        Policy::default()
+    }
+
+    /// The JWKS (`{"keys": [...]}`) that verifies this process's session JWTs.
+    pub fn jwks(&self) -> Result<Value, String> {
+        keys::jwks()
+    }
+
+    /// The project id.
+    pub fn project_id(&self) -> &str {
+        &self.store.project_id
+    }
+
+    /// Replaces the whole state with `world` (the UserInfo replies come from its directory).
+    /// A world that cannot be loaded leaves an empty state.
+    pub fn load_world(&mut self, world: &World) -> Result<(), String> {
+        self.store = Store::default();
+        self.store = Store::load(world)?;
+        Ok(())
+    }
+
+    /// Makes UserInfo calls go to `url` over HTTP instead of the world's directory.
+    pub fn set_userinfo_url(&mut self, url: Option<String>) {
+        self.store.userinfo_url = url;
     }
 
     /// The bug, if this is a mutant.
@@ -85,26 +172,48 @@ impl Sample {
         self.store.member_by_id(member_id).map(|m| m.status)
     }
 
-    /// Handles one request body at `now` (Unix seconds).
-    pub fn handle(&mut self, body: &[u8], now: i64) -> HttpResponse {
-        let request_id = format!("request-id-test-{}", keys::random_uuid());
-        let (status, body) = match self.migrate(body, now, &request_id) {
-            Ok(body) => (200, body),
-            Err(error) => {
-                let body = serde_json::to_vec(&error.envelope(request_id))
-                    .unwrap_or_else(|_| br#"{"status_code":500}"#.to_vec());
-                (error.kind.status(), body)
+    /// Handles one migrate request body at `now` (Unix seconds), taking the UserInfo reply
+    /// from the world's directory. With a UserInfo URL configured, use [`Engine::begin`] and
+    /// [`Engine::finish`] and make the HTTP call in between.
+    pub fn migrate(&mut self, body: &[u8], now: i64) -> Response {
+        match self.begin(body, now) {
+            Err(response) => response,
+            Ok(pending) => {
+                let reply = match &pending.userinfo {
+                    UserInfoCall::Answered(reply) => reply.clone(),
+                    // Nothing in this process can make the call: it is as good as unreachable.
+                    UserInfoCall::Fetch { .. } => UserInfoResponse::Unreachable,
+                };
+                self.finish(pending, reply)
             }
-        };
-        HttpResponse { status, body }
+        }
+    }
+
+    /// Steps 1 to 6: the body, its fields and the organization. `Err` is the answer.
+    pub fn begin(&self, body: &[u8], now: i64) -> Result<Pending, Response> {
+        let request_id = new_request_id();
+        self.begin_steps(body, now, &request_id)
+            .map_err(|error| Response::error(&error, request_id.clone()))
+            .map(|mut pending| {
+                pending.request_id = request_id;
+                pending
+            })
+    }
+
+    /// Steps 7 to 10, with the UserInfo reply for the pending call.
+    pub fn finish(&mut self, pending: Pending, userinfo: UserInfoResponse) -> Response {
+        let request_id = pending.request_id.clone();
+        match self.finish_steps(pending, userinfo) {
+            Ok(body) => Response { status: 200, body },
+            Err(error) => Response::error(&error, request_id),
+        }
     }
 
     fn has(&self, bug: Bug) -> bool {
         self.bug == Some(bug)
     }
 
-    /// The call, step by step; the first failing step is the answer.
-    fn migrate(&mut self, body: &[u8], now: i64, request_id: &str) -> Result<Vec<u8>, ApiError> {
+    fn begin_steps(&self, body: &[u8], now: i64, request_id: &str) -> Result<Pending, ApiError> {
         let fields =
             wire::parse_document(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
         let external_token = request::required_string(&fields, request::SESSION_TOKEN)?;
@@ -120,16 +229,55 @@ impl Sample {
             Some(found) => found,
             None => self.find_organization(&organization_key)?,
         };
-        let email = self.userinfo_email(&external_token)?;
+        let organization_id = self
+            .store
+            .organization(organization)
+            .map(|o| o.id.clone())
+            .ok_or_else(|| internal("the organization vanished".into()))?;
+        let userinfo = match &self.store.userinfo_url {
+            Some(url) => UserInfoCall::Fetch {
+                url: url.clone(),
+                token: external_token.clone(),
+            },
+            None => UserInfoCall::Answered(self.store.call_userinfo(&external_token)),
+        };
+        Ok(Pending {
+            request_id: request_id.to_owned(),
+            now,
+            external_token,
+            organization_id,
+            minutes,
+            request_claims,
+            userinfo,
+        })
+    }
+
+    fn finish_steps(
+        &mut self,
+        pending: Pending,
+        userinfo: UserInfoResponse,
+    ) -> Result<Vec<u8>, ApiError> {
+        // The state may have changed since `begin` (a new world): look the organization up
+        // again, by the id step 6 resolved.
+        let organization = self
+            .store
+            .organization_by_id(&pending.organization_id)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorKind::OrganizationNotFound,
+                    "the organization was removed during the call",
+                )
+            })?;
+        let email = userinfo_email(userinfo)?;
         let member = self.find_member(organization, &email)?;
-        let claims = self.final_claims(request_claims)?;
+        let claims = self.final_claims(pending.request_claims)?;
         let body = self.start_session(SessionInput {
-            request_id,
+            request_id: &pending.request_id,
             organization,
             member,
-            external_token: &external_token,
-            minutes,
-            now,
+            external_token: &pending.external_token,
+            minutes: pending.minutes,
+            now: pending.now,
             claims: &claims,
         })?;
         // Only a complete success touches the store.
@@ -201,37 +349,6 @@ impl Sample {
                 ApiError::new(
                     ErrorKind::OrganizationNotFound,
                     "no organization has this organization_id, slug or external id",
-                )
-            })
-    }
-
-    /// Step 7: the email the external UserInfo endpoint gives for the token.
-    fn userinfo_email(&self, external_token: &str) -> Result<String, ApiError> {
-        let unexpected =
-            |why: String| ApiError::new(ErrorKind::MigrateFromExternalUnexpectedResponse, why);
-        let body = match self.store.call_userinfo(external_token) {
-            UserInfoResponse::Unreachable => {
-                return Err(unexpected(
-                    "the external UserInfo endpoint could not be reached".into(),
-                ))
-            }
-            UserInfoResponse::Http { status, .. } if !(200..=299).contains(&status) => {
-                return Err(unexpected(format!(
-                    "the external UserInfo endpoint answered HTTP {status}"
-                )))
-            }
-            UserInfoResponse::Http { body, .. } => body,
-        };
-        let fields = wire::parse_document(&body)
-            .map_err(|e| unexpected(format!("the external UserInfo reply is unusable: {e}")))?;
-        fields
-            .get("email")
-            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
-            .filter(|email| is_valid_email(email))
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorKind::MigrateFromExternalMissingUserinfo,
-                    "the external UserInfo reply has no valid email",
                 )
             })
     }
@@ -432,6 +549,42 @@ struct SessionInput<'a> {
     claims: &'a Claims,
 }
 
+/// Step 7: the email the external UserInfo endpoint gives for the token.
+fn userinfo_email(reply: UserInfoResponse) -> Result<String, ApiError> {
+    let unexpected =
+        |why: String| ApiError::new(ErrorKind::MigrateFromExternalUnexpectedResponse, why);
+    let body = match reply {
+        UserInfoResponse::Unreachable => {
+            return Err(unexpected(
+                "the external UserInfo endpoint could not be reached".into(),
+            ))
+        }
+        UserInfoResponse::Unusable(why) => {
+            return Err(unexpected(format!(
+                "the external UserInfo reply is unusable: {why}"
+            )))
+        }
+        UserInfoResponse::Http { status, .. } if !(200..=299).contains(&status) => {
+            return Err(unexpected(format!(
+                "the external UserInfo endpoint answered HTTP {status}"
+            )))
+        }
+        UserInfoResponse::Http { body, .. } => body,
+    };
+    let fields = wire::parse_document(&body)
+        .map_err(|e| unexpected(format!("the external UserInfo reply is unusable: {e}")))?;
+    fields
+        .get("email")
+        .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+        .filter(|email| is_valid_email(email))
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::MigrateFromExternalMissingUserinfo,
+                "the external UserInfo reply has no valid email",
+            )
+        })
+}
+
 /// A valid email: exactly one `@`, text on both sides, no whitespace anywhere.
 fn is_valid_email(email: &str) -> bool {
     match email.split_once('@') {
@@ -453,30 +606,24 @@ fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
     serde_json::to_value(value).map_err(|e| internal(format!("cannot write a JWT claim: {e}")))
 }
 
-impl Implementation for Sample {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            controllable_clock: true,
-            profile: Policy::default(),
-            jwks: keys::jwks().ok(),
-        }
-    }
+/// How deep a world's JSON may nest: a template of 128 levels and UserInfo bodies somewhat
+/// deeper than the request limit, inside the world's own wrappers.
+const MAX_WORLD_DEPTH: usize = 512;
 
-    fn load_world(&mut self, world: &World) -> Result<(), AdapterError> {
-        // The whole state is replaced; a world that cannot be loaded leaves an empty one.
-        self.store = Store::default();
-        self.store = Store::load(world).map_err(AdapterError)?;
-        Ok(())
-    }
+/// Reads a [`World`] from JSON (the control route's body), nesting bounded before parsing.
+pub fn read_world(bytes: &[u8]) -> Result<World, String> {
+    let text = wire::prescan_to_depth(bytes, MAX_WORLD_DEPTH).map_err(|e| e.to_string())?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    // The prescan bounded the depth, so serde_json's own (lower) limit can go.
+    deserializer.disable_recursion_limit();
+    let world = serde::Deserialize::deserialize(&mut deserializer).map_err(|e| e.to_string())?;
+    deserializer.end().map_err(|e| e.to_string())?;
+    Ok(world)
+}
 
-    fn call(&mut self, body: &[u8], now: Option<i64>) -> Result<HttpResponse, AdapterError> {
-        let now = now.unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        });
-        Ok(self.handle(body, now))
-    }
+/// A new request id, shaped like Stytch's.
+pub fn new_request_id() -> String {
+    format!("request-id-test-{}", keys::random_uuid())
 }
 
 #[cfg(test)]

@@ -1,0 +1,67 @@
+//! The sample implementation in-process: the emulator's [`Engine`] behind the suite's
+//! [`Implementation`] trait. This adapter is all the wiring there is; the engine itself
+//! knows nothing of the suite.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use migrate_conformance::{AdapterError, Capabilities, HttpResponse, Implementation};
+pub use migrate_emulator::engine::Bug;
+use migrate_emulator::engine::Engine;
+use migrate_model::{MemberStatus, World};
+
+/// The emulator's engine (correct, or with one [`Bug`]) as an in-process target.
+#[derive(Debug, Default)]
+pub struct Sample {
+    engine: Engine,
+}
+
+impl Sample {
+    /// The correct implementation.
+    pub fn new() -> Sample {
+        Sample::default()
+    }
+
+    /// A mutant: the implementation with `bug`.
+    pub fn with_bug(bug: Bug) -> Sample {
+        Sample {
+            engine: Engine::with_bug(bug),
+        }
+    }
+
+    /// The bug, if this is a mutant.
+    pub fn bug(&self) -> Option<Bug> {
+        self.engine.bug()
+    }
+
+    /// The stored status of the member with this id.
+    pub fn member_status(&self, member_id: &str) -> Option<MemberStatus> {
+        self.engine.member_status(member_id)
+    }
+}
+
+impl Implementation for Sample {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            controllable_clock: true,
+            profile: self.engine.profile(),
+            jwks: self.engine.jwks().ok(),
+        }
+    }
+
+    fn load_world(&mut self, world: &World) -> Result<(), AdapterError> {
+        self.engine.load_world(world).map_err(AdapterError)
+    }
+
+    fn call(&mut self, body: &[u8], now: Option<i64>) -> Result<HttpResponse, AdapterError> {
+        let now = now.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        });
+        let answer = self.engine.migrate(body, now);
+        Ok(HttpResponse {
+            status: answer.status,
+            body: answer.body,
+        })
+    }
+}
