@@ -11,6 +11,7 @@
 //! | `GET /v1/b2b/organizations/{organization_id}` | Basic | get an organization |
 //! | `POST /v1/b2b/organizations/{organization_id}/members` | Basic | create a member |
 //! | `GET /v1/b2b/organizations/{organization_id}/member?member_id=...` (or `email_address=...`) | Basic | get a member |
+//! | `GET /v1/b2b/organizations/members/dangerously_get/{member_id}` | Basic | get a member by id |
 //! | `POST /v1/b2b/organizations/members/search` | Basic | search members |
 //! | `GET /_conformance/capabilities`, `PUT /_conformance/world` | none | test control, only with `--control` |
 //!
@@ -97,7 +98,11 @@ pub fn app(state: Arc<AppState>) -> Router {
             "/v1/b2b/organizations/{organization_id}/member",
             get(get_member),
         )
-        .route("/v1/b2b/organizations/members/search", post(search_members));
+        .route("/v1/b2b/organizations/members/search", post(search_members))
+        .route(
+            "/v1/b2b/organizations/members/dangerously_get/{member_id}",
+            get(dangerously_get_member),
+        );
     if state.settings.control {
         router = router
             .route("/_conformance/capabilities", get(capabilities))
@@ -390,6 +395,17 @@ async fn get_member(
     ))
 }
 
+async fn dangerously_get_member(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(member_id): Path<String>,
+) -> Response {
+    if let Err(response) = authorize(&state, &headers) {
+        return response;
+    }
+    answer(state.engine().get_member_by_id(&member_id))
+}
+
 async fn search_members(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -456,7 +472,8 @@ impl Emulator {
         Emulator::start_with(Engine::new(), settings, "127.0.0.1:0")
     }
 
-    /// Starts `engine` (a mutant, say) with `settings` on `listen`.
+    /// Starts `engine` (a mutant, say) with `settings` on `listen`. The socket is bound
+    /// before this returns, so the URL is ready; callable from inside an async runtime too.
     pub fn start_with(
         engine: Engine,
         settings: Settings,
@@ -465,17 +482,19 @@ impl Emulator {
         let secret = settings.secret.clone();
         let project_id = settings.world.project_id.clone();
         let state = Arc::new(AppState::new(engine, settings)?);
+        let listener = std::net::TcpListener::bind(listen)
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| format!("cannot make the socket non-blocking: {e}"))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the listening address: {e}"))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start a runtime: {e}"))?;
-        let listener = runtime
-            .block_on(TcpListener::bind(listen))
-            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| format!("cannot read the listening address: {e}"))?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("migrate-emulator".into())
@@ -483,9 +502,15 @@ impl Emulator {
                 let shutdown = async {
                     let _ = rx.await;
                 };
-                if let Err(e) = runtime.block_on(serve(listener, state, shutdown)) {
+                let served = runtime.block_on(async move {
+                    let listener = TcpListener::from_std(listener)?;
+                    serve(listener, state, shutdown).await
+                });
+                if let Err(e) = served {
                     tracing::error!(error = %e, "the emulator stopped");
                 }
+                // Dropping a runtime blocks; this thread is the place for it.
+                drop(runtime);
             })
             .map_err(|e| format!("cannot start the server thread: {e}"))?;
         Ok(Emulator {

@@ -125,6 +125,16 @@ fn to_value<T: serde::Serialize>(value: &T) -> Value {
 }
 
 impl Engine {
+    /// The organization a member route names: its id, or as a convenience its slug or
+    /// external id (as the official API reference allows).
+    fn member_route_organization(&self, key: &str) -> Result<usize, ApiError> {
+        self.store
+            .organization_by_id(key)
+            .or_else(|| self.store.organization_by_slug(key))
+            .or_else(|| self.store.organization_by_external_id(key))
+            .ok_or_else(organization_not_found)
+    }
+
     /// `POST /v1/b2b/organizations`.
     pub fn create_organization(&mut self, new: NewOrganization) -> Result<Value, ApiError> {
         let name = new
@@ -191,16 +201,14 @@ impl Engine {
         Ok(json!({ "organization": to_value(&OrganizationObject::new(organization)) }))
     }
 
-    /// `POST /v1/b2b/organizations/{organization_id}/members`.
+    /// `POST /v1/b2b/organizations/{organization_id}/members` (the organization by id, slug
+    /// or external id).
     pub fn create_member(
         &mut self,
         organization_id: &str,
         new: NewMember,
     ) -> Result<Value, ApiError> {
-        let index = self
-            .store
-            .organization_by_id(organization_id)
-            .ok_or_else(organization_not_found)?;
+        let index = self.member_route_organization(organization_id)?;
         let email = new
             .email_address
             .ok_or_else(|| ApiError::bad_request("email_address is required"))?;
@@ -250,10 +258,7 @@ impl Engine {
         member_id: Option<&str>,
         email_address: Option<&str>,
     ) -> Result<Value, ApiError> {
-        let index = self
-            .store
-            .organization_by_id(organization_id)
-            .ok_or_else(organization_not_found)?;
+        let index = self.member_route_organization(organization_id)?;
         let organization = self
             .store
             .organization(index)
@@ -270,6 +275,16 @@ impl Engine {
             }
         };
         self.member_answer(index, position.ok_or_else(member_not_found)?)
+    }
+
+    /// `GET /v1/b2b/organizations/members/dangerously_get/{member_id}`: a member of any
+    /// organization, by id.
+    pub fn get_member_by_id(&self, member_id: &str) -> Result<Value, ApiError> {
+        let at = self
+            .store
+            .member_ref(member_id)
+            .ok_or_else(member_not_found)?;
+        self.member_answer(at.organization, at.member)
     }
 
     fn member_answer(&self, organization: usize, member: usize) -> Result<Value, ApiError> {
