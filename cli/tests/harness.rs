@@ -282,8 +282,10 @@ fn numbers_compare_as_doubles_under_the_default_profile() {
 
 /// The emulator with its control routes, on an ephemeral loopback port.
 fn emulator(engine: migrate_emulator::engine::Engine) -> migrate_emulator::Emulator {
-    let mut settings = migrate_emulator::config::Settings::default();
-    settings.control = true;
+    let settings = migrate_emulator::config::Settings {
+        control: true,
+        ..Default::default()
+    };
     migrate_emulator::Emulator::start_with(engine, settings, "127.0.0.1:0").expect("starts")
 }
 

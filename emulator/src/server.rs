@@ -206,12 +206,12 @@ fn answer(result: Result<Value, ApiError>) -> Response {
 }
 
 /// Checks `Authorization: Basic base64(project_id:secret)` against the project.
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let unauthorized = |why: &str| {
-        error(&ApiError::new(
+        ApiError::new(
             ErrorKind::UnauthorizedCredentials,
             format!("{why}; authenticate with HTTP Basic project_id:secret"),
-        ))
+        )
     };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(unauthorized("no Authorization header"));
@@ -247,17 +247,15 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
 }
 
 /// The body, or the envelope for one that could not be read (413 when too large).
-fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Response> {
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            error(&ApiError::new(
+            ApiError::new(
                 ErrorKind::RequestTooLarge,
                 "the request body is larger than this server accepts",
-            ))
+            )
         } else {
-            error(&ApiError::bad_request(format!(
-                "the request body cannot be read: {rejection}"
-            )))
+            ApiError::bad_request(format!("the request body cannot be read: {rejection}"))
         }
     })
 }
@@ -273,12 +271,9 @@ async fn migrate(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(response) = authorize(&state, &headers) {
-        return response;
-    }
-    let body = match body_bytes(body) {
+    let body = match authorize(&state, &headers).and_then(|()| body_bytes(body)) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(e) => return error(&e),
     };
     let now = if state.settings.control {
         match headers.get(NOW_HEADER) {
@@ -335,12 +330,12 @@ async fn create_organization(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(response) = authorize(&state, &headers) {
-        return response;
-    }
-    let result = body_bytes(body)
-        .map(|body| read_body(&body).and_then(|new| state.engine().create_organization(new)));
-    result.map_or_else(|response| response, answer)
+    answer(
+        authorize(&state, &headers)
+            .and_then(|()| body_bytes(body))
+            .and_then(|body| read_body(&body))
+            .and_then(|new| state.engine().create_organization(new)),
+    )
 }
 
 async fn get_organization(
@@ -348,10 +343,10 @@ async fn get_organization(
     headers: HeaderMap,
     Path(organization_id): Path<String>,
 ) -> Response {
-    if let Err(response) = authorize(&state, &headers) {
-        return response;
-    }
-    answer(state.engine().get_organization(&organization_id))
+    answer(
+        authorize(&state, &headers)
+            .and_then(|()| state.engine().get_organization(&organization_id)),
+    )
 }
 
 async fn create_member(
@@ -360,13 +355,12 @@ async fn create_member(
     Path(organization_id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(response) = authorize(&state, &headers) {
-        return response;
-    }
-    let result = body_bytes(body).map(|body| {
-        read_body(&body).and_then(|new| state.engine().create_member(&organization_id, new))
-    });
-    result.map_or_else(|response| response, answer)
+    answer(
+        authorize(&state, &headers)
+            .and_then(|()| body_bytes(body))
+            .and_then(|body| read_body(&body))
+            .and_then(|new| state.engine().create_member(&organization_id, new)),
+    )
 }
 
 /// The query of `GET .../member`.
@@ -382,17 +376,15 @@ async fn get_member(
     Path(organization_id): Path<String>,
     query: Result<Query<MemberQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    if let Err(response) = authorize(&state, &headers) {
-        return response;
-    }
-    let Ok(Query(query)) = query else {
-        return error(&ApiError::bad_request("the query string cannot be read"));
-    };
-    answer(state.engine().get_member(
-        &organization_id,
-        query.member_id.as_deref(),
-        query.email_address.as_deref(),
-    ))
+    answer(authorize(&state, &headers).and_then(|()| {
+        let Query(query) =
+            query.map_err(|_| ApiError::bad_request("the query string cannot be read"))?;
+        state.engine().get_member(
+            &organization_id,
+            query.member_id.as_deref(),
+            query.email_address.as_deref(),
+        )
+    }))
 }
 
 async fn dangerously_get_member(
@@ -400,10 +392,7 @@ async fn dangerously_get_member(
     headers: HeaderMap,
     Path(member_id): Path<String>,
 ) -> Response {
-    if let Err(response) = authorize(&state, &headers) {
-        return response;
-    }
-    answer(state.engine().get_member_by_id(&member_id))
+    answer(authorize(&state, &headers).and_then(|()| state.engine().get_member_by_id(&member_id)))
 }
 
 async fn search_members(
@@ -411,13 +400,11 @@ async fn search_members(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(response) = authorize(&state, &headers) {
-        return response;
-    }
-    match body_bytes(body) {
-        Ok(body) => answer(state.engine().search_members(&body)),
-        Err(response) => response,
-    }
+    answer(
+        authorize(&state, &headers)
+            .and_then(|()| body_bytes(body))
+            .and_then(|body| state.engine().search_members(&body)),
+    )
 }
 
 async fn capabilities(State(state): State<Arc<AppState>>) -> Response {
@@ -436,7 +423,7 @@ async fn load_world(
 ) -> Response {
     let body = match body_bytes(body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(e) => return error(&e),
     };
     let world = match crate::engine::read_world(&body) {
         Ok(world) => world,

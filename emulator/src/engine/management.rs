@@ -352,7 +352,7 @@ impl Engine {
             for record in &org.members {
                 let test = |(name, values): &(&str, Vec<String>)| match *name {
                     "member_emails" => values.iter().any(|v| v.eq_ignore_ascii_case(&record.email)),
-                    _ => values.iter().any(|v| *v == record.id),
+                    _ => values.contains(&record.id),
                 };
                 let keep = filters.is_empty()
                     || if any {
