@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use migrate_conformance::gen::{CaseJson, Property};
 use migrate_conformance::runner::{check_case, run, RunConfig, Seen};
-use migrate_conformance::summary::render;
+use migrate_conformance::summary::{render, shell_command};
 use migrate_conformance_cli::bugzoo::{kill_matrix, render as render_matrix};
 use migrate_conformance_cli::sample::{Bug, Sample};
-use migrate_conformance_cli::targets::{open, DEFAULT_TARGET};
+use migrate_conformance_cli::targets::{open, TargetOptions, DEFAULT_TARGET};
 use serde_json::Value;
 
 #[derive(Debug, Parser)]
@@ -25,15 +25,12 @@ struct Cli {
 enum Command {
     /// Run the properties against a target; exits 1 on any failure.
     Check {
-        /// `sample` (default), `bugzoo:NAME`, `http://HOST:PORT` (a server with the control
-        /// routes, such as `migrate-emulator --control`), or `cmd:PROGRAM ARG...`
-        /// (subprocess protocol).
-        #[arg(long, default_value = DEFAULT_TARGET)]
-        target: String,
-        /// The project secret an `http://` target checks (HTTP Basic, with the world's
-        /// project id); also read from MIGRATE_CONFORMANCE_SECRET.
-        #[arg(long, env = "MIGRATE_CONFORMANCE_SECRET")]
-        secret: Option<String>,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Pass even when no JWT signature could be verified (the target declares no JWKS
+        /// and serves none).
+        #[arg(long)]
+        no_signature_check: bool,
         /// Cases per property.
         #[arg(long, default_value_t = 200)]
         cases: u32,
@@ -67,12 +64,8 @@ enum Command {
     Replay {
         /// The case file: `world`, `now`, and `request` or `request_base64`.
         file: PathBuf,
-        /// The target.
-        #[arg(long, default_value = DEFAULT_TARGET)]
-        target: String,
-        /// The project secret of an `http://` target.
-        #[arg(long, env = "MIGRATE_CONFORMANCE_SECRET")]
-        secret: Option<String>,
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// Test vectors: generate, verify, run, harvest.
     Vectors {
@@ -82,9 +75,59 @@ enum Command {
     /// Serve the sample (or a mutant) over the subprocess protocol on stdin/stdout.
     ServeStdio {
         /// `sample` or `bugzoo:NAME`.
-        #[arg(long, default_value = DEFAULT_TARGET)]
+        #[arg(long, default_value = "sample")]
         target: String,
     },
+}
+
+/// Which implementation to check, and how to reach it.
+#[derive(Debug, clap::Args)]
+struct TargetArgs {
+    /// `emulator` (the default: the embedded emulator on an ephemeral loopback port, over
+    /// real HTTP), `sample` (the same implementation in-process), `bugzoo:NAME` (a mutant),
+    /// `http://HOST:PORT` (any server with the control routes, such as
+    /// `migrate-emulator --control`), or `cmd:PROGRAM ARG...` (the subprocess protocol).
+    #[arg(long, default_value = DEFAULT_TARGET)]
+    target: String,
+    /// The project secret an `http://` target checks (HTTP Basic, with the world's project
+    /// id).
+    #[arg(long, env = "MIGRATE_CONFORMANCE_SECRET", hide_env_values = true)]
+    secret: Option<String>,
+    /// The most one call may take on an `http://`, `cmd:` or `emulator` target, in seconds;
+    /// a call that takes longer is a transport failure.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    timeout: f64,
+}
+
+impl TargetArgs {
+    fn open(&self) -> Result<Box<dyn migrate_conformance::Implementation>, UsageError> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
+            return Err(UsageError(format!(
+                "--timeout {} must be a number of seconds in (0, 86400]",
+                self.timeout
+            )));
+        }
+        let options = TargetOptions {
+            secret: self.secret.clone(),
+            timeout: std::time::Duration::from_secs_f64(self.timeout),
+        };
+        open(&self.target, &options).map_err(|e| UsageError(e.message))
+    }
+
+    /// The arguments that name this target again, quoted for the shell. The secret itself
+    /// is never printed: it comes from MIGRATE_CONFORMANCE_SECRET.
+    fn reproduce(&self) -> String {
+        let timeout = self.timeout.to_string();
+        let mut words = vec!["--target", self.target.as_str()];
+        if self.timeout != 10.0 {
+            words.extend(["--timeout", timeout.as_str()]);
+        }
+        let mut line = shell_command(&words);
+        if self.secret.is_some() {
+            line.push_str(" --secret \"$MIGRATE_CONFORMANCE_SECRET\"");
+        }
+        line
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,12 +148,8 @@ enum VectorsCommand {
     Run {
         /// Vector files (default: every file compiled into this binary).
         files: Vec<PathBuf>,
-        /// The target.
-        #[arg(long, default_value = DEFAULT_TARGET)]
-        target: String,
-        /// The project secret of an `http://` target.
-        #[arg(long, env = "MIGRATE_CONFORMANCE_SECRET")]
-        secret: Option<String>,
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// Save the bug zoo's minimal counterexamples as regression cases.
     Harvest {
@@ -160,7 +199,7 @@ fn execute(command: Command) -> Result<bool, UsageError> {
     match command {
         Command::Check {
             target,
-            secret,
+            no_signature_check,
             cases,
             seed,
             properties,
@@ -180,20 +219,24 @@ fn execute(command: Command) -> Result<bool, UsageError> {
                 progress: !quiet && !json,
                 ..RunConfig::default()
             };
-            let mut imp = open(&target, secret.as_deref()).map_err(|e| UsageError(e.0))?;
+            let mut imp = target.open()?;
+            let name = &target.target;
             if config.progress {
-                eprintln!("migrate-conformance check: target {target}, {cases} cases per property, seed {seed}");
+                eprintln!("migrate-conformance check: target {name}, {cases} cases per property, seed {seed}");
             }
-            let report = run(&mut imp, &target, &config);
+            let report = run(&mut imp, name, &config);
             if json {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&report).unwrap_or_default()
                 );
             } else {
-                print!("{}", render(&report, &target));
+                print!("{}", render(&report, &target.reproduce()));
             }
-            Ok(report.passed())
+            if !report.signatures_checked && !no_signature_check {
+                eprintln!("failing the run: no JWT signature was verified; give the target's JWKS (capabilities or the standard route), or pass --no-signature-check");
+            }
+            Ok(report.verdict(no_signature_check))
         }
         Command::Bugzoo { list, cases, seed } => {
             if list {
@@ -215,11 +258,7 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             print!("{}", render_matrix(&rows));
             Ok(rows.iter().all(|r| r.caught() && r.caught_by_vectors()))
         }
-        Command::Replay {
-            file,
-            target,
-            secret,
-        } => {
+        Command::Replay { file, target } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
             let value: Value = serde_json::from_str(&text)
@@ -234,7 +273,7 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             let case_json: CaseJson = serde_json::from_value(case_json)
                 .map_err(|e| UsageError(format!("{} is not a case: {e}", file.display())))?;
             let case = case_json.into_case().map_err(UsageError)?;
-            let mut imp = open(&target, secret.as_deref()).map_err(|e| UsageError(e.0))?;
+            let mut imp = target.open()?;
             let caps = imp.capabilities();
             let result =
                 check_case(&mut imp, &caps, &case, &mut Seen::default()).map_err(UsageError)?;
@@ -328,11 +367,7 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
                 Ok(false)
             }
         }
-        VectorsCommand::Run {
-            files,
-            target,
-            secret,
-        } => {
+        VectorsCommand::Run { files, target } => {
             let loaded = if files.is_empty() {
                 vectors::embedded_files().map_err(err)?
             } else {
@@ -345,7 +380,8 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
                     })
                     .collect::<Result<Vec<_>, _>>()?
             };
-            let mut imp = open(&target, secret.as_deref()).map_err(|e| UsageError(e.0))?;
+            let mut imp = target.open()?;
+            let target = &target.target;
             if !imp.capabilities().controllable_clock {
                 eprintln!("warning: {target} does not take the clock from the suite; vectors fix `now`, so timestamps will differ");
             }

@@ -49,7 +49,7 @@ impl Implementation for Sample {
     }
 
     fn load_world(&mut self, world: &World) -> Result<(), AdapterError> {
-        self.engine.load_world(world).map_err(AdapterError)
+        self.engine.load_world(world).map_err(AdapterError::new)
     }
 
     fn call(&mut self, body: &[u8], now: Option<i64>) -> Result<HttpResponse, AdapterError> {

@@ -68,14 +68,56 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
-/// An adapter that could not do what the runner asked (the transport failed, the world could
-/// not be loaded, ...). It fails the case; it is not a verdict on the semantics.
+/// An adapter that could not do what the runner asked. It fails the case; it is not a
+/// verdict on the semantics.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AdapterError(pub String);
+pub struct AdapterError {
+    /// What kind of failure.
+    pub kind: AdapterErrorKind,
+    /// What happened, for a person.
+    pub message: String,
+}
+
+/// The kinds of [`AdapterError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AdapterErrorKind {
+    /// The implementation could not be reached or did not answer within the bounds: a
+    /// timeout, a refused or reset connection, a reply over the size cap, a subprocess that
+    /// died or wrote a line outside the protocol. The runner never shrinks these and goes on
+    /// with the next case.
+    Transport,
+    /// Anything else the adapter could not do (a world it cannot load, say).
+    Adapter,
+}
+
+impl AdapterError {
+    /// An [`AdapterErrorKind::Adapter`] error.
+    pub fn new(message: impl Into<String>) -> AdapterError {
+        AdapterError {
+            kind: AdapterErrorKind::Adapter,
+            message: message.into(),
+        }
+    }
+
+    /// An [`AdapterErrorKind::Transport`] error.
+    pub fn transport(message: impl Into<String>) -> AdapterError {
+        AdapterError {
+            kind: AdapterErrorKind::Transport,
+            message: message.into(),
+        }
+    }
+
+    /// Whether this is a transport failure.
+    pub fn is_transport(&self) -> bool {
+        self.kind == AdapterErrorKind::Transport
+    }
+}
 
 impl fmt::Display for AdapterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -83,12 +125,20 @@ impl std::error::Error for AdapterError {}
 
 impl From<String> for AdapterError {
     fn from(s: String) -> Self {
-        AdapterError(s)
+        AdapterError::new(s)
     }
 }
 
 impl From<&str> for AdapterError {
     fn from(s: &str) -> Self {
-        AdapterError(s.to_owned())
+        AdapterError::new(s)
+    }
+}
+
+/// At most 300 characters of `text`, with its length when cut, for messages.
+pub(crate) fn clip(text: &str) -> String {
+    match text.char_indices().nth(300) {
+        Some((at, _)) => format!("{}... ({} bytes)", &text[..at], text.len()),
+        None => text.to_owned(),
     }
 }

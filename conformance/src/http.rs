@@ -9,26 +9,48 @@
 //! | `POST /v1/b2b/sessions/migrate` | the call; when its clock is controllable it takes `now` (Unix seconds) from the `X-Conformance-Now` header |
 //!
 //! Each migrate call carries `Authorization: Basic base64(project_id:secret)`, as Stytch's
-//! SDKs send it: the project id of the loaded world and the secret given to
-//! [`Http::connect`] (none: no `Authorization` header). Any status and body of the migrate
-//! call are passed to the comparator as they are. Only `http://` is supported: the suite
-//! talks to servers on this machine. `migrate-emulator --control` is such a server.
+//! SDKs send it: the project id of the loaded world and the secret of the [`HttpOptions`]
+//! (none: no `Authorization` header). Any status and body of the migrate call are passed to
+//! the comparator as they are. Every request is bounded by the timeout and every reply by
+//! the size cap; a request that fails either way, or cannot connect, is a transport failure.
+//! Only `http://` is supported: the suite talks to servers on this machine.
+//! `migrate-emulator --control` is such a server.
 
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use migrate_model::World;
+use serde_json::Value;
 use ureq::Agent;
 
-use crate::adapter::{AdapterError, Capabilities, HttpResponse, Implementation};
+use crate::adapter::{clip, AdapterError, Capabilities, HttpResponse, Implementation};
 
 /// The header that carries the clock.
 pub const NOW_HEADER: &str = "X-Conformance-Now";
 
-/// The largest response body the adapter reads (a server may answer a larger one; the case
-/// then fails with a clear error).
-const MAX_BODY: u64 = 64 * 1024 * 1024;
+/// How the adapter talks to the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// The project secret the migrate calls authenticate with (with the world's project id);
+    /// `None` sends no `Authorization` header.
+    pub secret: Option<String>,
+    /// The most one request may take, connection included (default 10 s).
+    pub timeout: Duration,
+    /// The largest reply body read (default 16 MiB); a larger one is a transport failure
+    /// that gives the limit.
+    pub max_reply_bytes: u64,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            secret: None,
+            timeout: Duration::from_secs(10),
+            max_reply_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
 
 /// An implementation behind an HTTP base URL such as `http://127.0.0.1:8080`.
 #[derive(Debug)]
@@ -36,51 +58,114 @@ pub struct Http {
     agent: Agent,
     base: String,
     capabilities: Capabilities,
-    secret: Option<String>,
+    options: HttpOptions,
     /// The `Authorization` header for the loaded world's project.
     authorization: Option<String>,
 }
 
+/// A failure to exchange a request and its reply: always a transport failure.
 fn transport(what: &str, e: ureq::Error) -> AdapterError {
-    AdapterError(format!("{what}: {e}"))
+    AdapterError::transport(match e {
+        ureq::Error::BodyExceedsLimit(limit) => {
+            format!("{what}: the reply is larger than the {limit}-byte cap")
+        }
+        ureq::Error::Timeout(_) => format!("{what}: no complete reply within the timeout ({e})"),
+        other => format!("{what}: {other}"),
+    })
 }
 
 impl Http {
-    /// Connects to `base` and asks for the capabilities. `secret` is the project secret the
-    /// migrate calls authenticate with (with the world's project id).
+    /// Connects to `base` with the default [`HttpOptions`] and this secret.
     pub fn connect(base: &str, secret: Option<&str>) -> Result<Http, AdapterError> {
+        Http::connect_with(
+            base,
+            HttpOptions {
+                secret: secret.map(str::to_owned),
+                ..HttpOptions::default()
+            },
+        )
+    }
+
+    /// Connects to `base` and asks for the capabilities. When they declare no JWKS, it loads
+    /// a small world and fetches the JWKS of its project from the standard route
+    /// `GET /v1/b2b/sessions/jwks/{project_id}`, so that signatures are checked whenever the
+    /// server publishes its keys as Stytch does.
+    pub fn connect_with(base: &str, options: HttpOptions) -> Result<Http, AdapterError> {
         if !base.starts_with("http://") {
-            return Err(AdapterError(format!(
+            return Err(AdapterError::new(format!(
                 "{base:?}: only http:// base URLs are supported"
             )));
         }
         let agent: Agent = Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
+            .timeout_global(Some(options.timeout))
+            .no_delay(true)
+            // The suite talks to servers on this machine: no proxy from the environment.
+            .proxy(None)
             .build()
             .into();
         let base = base.trim_end_matches('/').to_owned();
         let url = format!("{base}/_conformance/capabilities");
         let mut response = agent.get(&url).call().map_err(|e| transport(&url, e))?;
         if !response.status().is_success() {
-            return Err(AdapterError(format!(
+            return Err(AdapterError::new(format!(
                 "{url} answered {}",
                 response.status()
             )));
         }
         let text = response
             .body_mut()
+            .with_config()
+            .limit(options.max_reply_bytes)
             .read_to_string()
             .map_err(|e| transport(&url, e))?;
-        let capabilities = serde_json::from_str(&text)
-            .map_err(|e| AdapterError(format!("{url}: bad capabilities ({e}): {text}")))?;
-        Ok(Http {
+        let capabilities = serde_json::from_str(&text).map_err(|e| {
+            AdapterError::new(format!("{url}: bad capabilities ({e}): {}", clip(&text)))
+        })?;
+        let mut http = Http {
             agent,
             base,
             capabilities,
-            secret: secret.map(str::to_owned),
+            options,
             authorization: None,
-        })
+        };
+        if http.capabilities.jwks.is_none() {
+            http.capabilities.jwks = http.fetch_jwks()?;
+        }
+        Ok(http)
+    }
+
+    /// The JWKS the server publishes for a project of the suite's worlds, if it does.
+    fn fetch_jwks(&mut self) -> Result<Option<Value>, AdapterError> {
+        let world = crate::gen::world(migrate_model::MemberStatus::Active, 527_040, "{}");
+        self.load_world(&world)?;
+        let url = format!("{}/v1/b2b/sessions/jwks/{}", self.base, world.project_id);
+        let mut response = self
+            .agent
+            .get(&url)
+            .call()
+            .map_err(|e| transport(&url, e))?;
+        if !response.status().is_success() {
+            return Ok(None);
+        }
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(self.options.max_reply_bytes)
+            .read_to_string()
+            .map_err(|e| transport(&url, e))?;
+        let Ok(value) = serde_json::from_str::<Value>(&text) else {
+            return Ok(None);
+        };
+        Ok(value
+            .get("keys")
+            .filter(|keys| keys.as_array().is_some_and(|k| !k.is_empty()))
+            .map(|keys| serde_json::json!({ "keys": keys })))
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 }
 
@@ -91,20 +176,27 @@ impl Implementation for Http {
 
     fn load_world(&mut self, world: &World) -> Result<(), AdapterError> {
         let url = format!("{}/_conformance/world", self.base);
-        let body = serde_json::to_vec(world).map_err(|e| AdapterError(e.to_string()))?;
-        let response = self
+        let body = serde_json::to_vec(world).map_err(|e| AdapterError::new(e.to_string()))?;
+        let mut response = self
             .agent
             .put(&url)
             .header("Content-Type", "application/json")
             .send(&body[..])
             .map_err(|e| transport(&url, e))?;
         if !response.status().is_success() {
-            return Err(AdapterError(format!(
-                "{url} answered {}",
-                response.status()
+            let text = response
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024)
+                .read_to_string()
+                .unwrap_or_default();
+            return Err(AdapterError::new(format!(
+                "{url} answered {}: {}",
+                response.status(),
+                clip(&text)
             )));
         }
-        self.authorization = self.secret.as_ref().map(|secret| {
+        self.authorization = self.options.secret.as_ref().map(|secret| {
             let pair = format!("{}:{secret}", world.project_id);
             format!("Basic {}", STANDARD.encode(pair))
         });
@@ -128,7 +220,7 @@ impl Implementation for Http {
         let bytes = response
             .body_mut()
             .with_config()
-            .limit(MAX_BODY)
+            .limit(self.options.max_reply_bytes)
             .read_to_vec()
             .map_err(|e| transport(&url, e))?;
         Ok(HttpResponse {

@@ -29,6 +29,9 @@ pub struct RunConfig {
     pub progress: bool,
     /// The most shrinking steps for one failure.
     pub max_shrink_iters: u32,
+    /// After this many transport failures in a row the target counts as gone: the rest of
+    /// the run is skipped rather than waiting out a timeout on every case.
+    pub max_consecutive_transport_failures: u32,
 }
 
 impl Default for RunConfig {
@@ -39,6 +42,7 @@ impl Default for RunConfig {
             properties: Vec::new(),
             progress: false,
             max_shrink_iters: 2048,
+            max_consecutive_transport_failures: 3,
         }
     }
 }
@@ -54,6 +58,8 @@ pub struct Report {
     pub properties: Vec<PropertyReport>,
     /// What the run exercised.
     pub coverage: Coverage,
+    /// Whether JWT signatures were verified (the target declared or published a JWKS).
+    pub signatures_checked: bool,
     /// Wall time.
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
@@ -64,9 +70,16 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 }
 
 impl Report {
-    /// Whether every property passed.
+    /// Whether every property passed (no semantic failure, no transport failure, none
+    /// skipped).
     pub fn passed(&self) -> bool {
-        self.properties.iter().all(|p| p.failure.is_none())
+        self.properties.iter().all(PropertyReport::passed)
+    }
+
+    /// The verdict: every property passed, and, unless `allow_unsigned`, JWT signatures
+    /// were verified. A success whose signature nobody checked cannot pass silently.
+    pub fn verdict(&self, allow_unsigned: bool) -> bool {
+        self.passed() && (self.signatures_checked || allow_unsigned)
     }
 
     /// Cases run in all (before the first failure of each property; shrinking not counted).
@@ -84,6 +97,29 @@ pub struct PropertyReport {
     pub cases: u32,
     /// The minimal failing case, when one failed.
     pub failure: Option<Failure>,
+    /// The transport failures (timeouts, refused connections, dead subprocesses, ...), which
+    /// are never shrunk.
+    pub transport: Option<TransportFailures>,
+    /// Why the property did not run, when it did not.
+    pub skipped: Option<String>,
+}
+
+impl PropertyReport {
+    /// Whether the property passed: no failure, no transport failure, not skipped.
+    pub fn passed(&self) -> bool {
+        self.failure.is_none() && self.transport.is_none() && self.skipped.is_none()
+    }
+}
+
+/// The transport failures of one property.
+#[derive(Clone, Debug, Serialize)]
+pub struct TransportFailures {
+    /// How many cases failed so.
+    pub count: u32,
+    /// The first one's message.
+    pub first: String,
+    /// The first one's case.
+    pub case: CaseJson,
 }
 
 /// A minimal counterexample, ready to save as a JSON case.
@@ -280,6 +316,9 @@ pub struct CaseResult {
     pub response: Option<HttpResponse>,
     /// The differences (empty when the case passed).
     pub differences: Vec<Difference>,
+    /// The transport failure, when the implementation could not be reached or did not
+    /// answer within the bounds (then `differences` says the same).
+    pub transport: Option<String>,
 }
 
 impl CaseResult {
@@ -368,14 +407,17 @@ pub fn check_case_against(
     match catch_unwind(AssertUnwindSafe(|| imp.load_world(&case.world))) {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
+            let note = if e.is_transport() {
+                format!("transport failure loading the world: {e}")
+            } else {
+                format!("the adapter failed to load the world: {e}")
+            };
             return Ok(CaseResult {
                 evaluation: evaluate(case.now)?,
                 response: None,
-                differences: vec![failure_of(
-                    "load_world",
-                    format!("the adapter failed to load the world: {e}"),
-                )],
-            })
+                transport: e.is_transport().then(|| note.clone()),
+                differences: vec![failure_of("load_world", note)],
+            });
         }
         Err(p) => {
             return Ok(CaseResult {
@@ -385,6 +427,7 @@ pub fn check_case_against(
                     "load_world",
                     format!("the implementation panicked: {}", panic_message(p)),
                 )],
+                transport: None,
             })
         }
     }
@@ -395,11 +438,17 @@ pub fn check_case_against(
     let response = match called {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
+            let note = if e.is_transport() {
+                format!("transport failure: {e}")
+            } else {
+                format!("the adapter failed: {e}")
+            };
             return Ok(CaseResult {
                 evaluation: evaluate(case.now)?,
                 response: None,
-                differences: vec![failure_of("call", format!("the adapter failed: {e}"))],
-            })
+                transport: e.is_transport().then(|| note.clone()),
+                differences: vec![failure_of("call", note)],
+            });
         }
         Err(p) => {
             return Ok(CaseResult {
@@ -409,6 +458,7 @@ pub fn check_case_against(
                     "call",
                     format!("the implementation panicked: {}", panic_message(p)),
                 )],
+                transport: None,
             })
         }
     };
@@ -444,6 +494,7 @@ pub fn check_case_against(
         evaluation,
         response: Some(response),
         differences,
+        transport: None,
     })
 }
 
@@ -468,7 +519,18 @@ pub fn run(imp: &mut dyn Implementation, target: &str, config: &RunConfig) -> Re
     let mut seen = Seen::default();
     let mut coverage = Coverage::new();
     let mut reports = Vec::new();
+    let mut gone = None;
     for (index, property) in properties.iter().enumerate() {
+        if let Some(why) = &gone {
+            reports.push(PropertyReport {
+                property: property.name(),
+                cases: 0,
+                failure: None,
+                transport: None,
+                skipped: Some(format!("not run: {why}")),
+            });
+            continue;
+        }
         let report = run_property(
             imp,
             &caps,
@@ -477,6 +539,7 @@ pub fn run(imp: &mut dyn Implementation, target: &str, config: &RunConfig) -> Re
             config,
             &mut seen,
             &mut coverage,
+            &mut gone,
         );
         reports.push(report);
     }
@@ -485,6 +548,7 @@ pub fn run(imp: &mut dyn Implementation, target: &str, config: &RunConfig) -> Re
         seed: config.seed,
         properties: reports,
         coverage,
+        signatures_checked: caps.jwks.is_some(),
         elapsed: started.elapsed(),
     }
 }
@@ -497,6 +561,17 @@ fn rng_for(seed: u64, stream: u64) -> TestRng {
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
+/// Transport failures so far in a property, and in a row across the run.
+#[derive(Debug, Default)]
+struct TransportLog {
+    failures: Option<TransportFailures>,
+    in_a_row: u32,
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the run's shared state, passed down one level"
+)]
 fn run_property(
     imp: &mut dyn Implementation,
     caps: &Capabilities,
@@ -505,6 +580,7 @@ fn run_property(
     config: &RunConfig,
     seen: &mut Seen,
     coverage: &mut Coverage,
+    gone: &mut Option<String>,
 ) -> PropertyReport {
     let proptest_config = Config {
         cases: config.cases,
@@ -514,13 +590,51 @@ fn run_property(
     };
     let mut runner = TestRunner::new_with_rng(proptest_config, rng_for(config.seed, stream));
     // The closure proptest calls is `Fn`; the state it updates lives in cells.
-    let state = RefCell::new((imp, seen, coverage, 0u32, false));
+    let state = RefCell::new((
+        imp,
+        seen,
+        coverage,
+        0u32,
+        false,
+        TransportLog::default(),
+        gone,
+    ));
     let started = Instant::now();
     let last_progress = std::cell::Cell::new(started);
     let result = runner.run(&property.strategy(), |case| {
         let mut guard = state.borrow_mut();
-        let (imp, seen, coverage, count, failed) = &mut *guard;
+        let (imp, seen, coverage, count, failed, transport, gone) = &mut *guard;
+        if gone.is_some() {
+            // The target stopped answering: the remaining cases are not sent.
+            return Ok(());
+        }
         let result = check_case(&mut **imp, caps, &case, seen).map_err(TestCaseError::fail)?;
+        if let Some(message) = result.transport {
+            // Never shrunk: while shrinking, a transport failure is not the failure being
+            // minimised, so the candidate counts as passing.
+            if !*failed {
+                *count += 1;
+                transport.in_a_row += 1;
+                match &mut transport.failures {
+                    Some(f) => f.count += 1,
+                    None => {
+                        transport.failures = Some(TransportFailures {
+                            count: 1,
+                            first: message.clone(),
+                            case: case.to_json(),
+                        })
+                    }
+                }
+                if transport.in_a_row >= config.max_consecutive_transport_failures.max(1) {
+                    **gone = Some(format!(
+                        "the target failed {} calls in a row at the transport level (last: {message})",
+                        transport.in_a_row
+                    ));
+                }
+            }
+            return Ok(());
+        }
+        transport.in_a_row = 0;
         if !*failed {
             *count += 1;
             coverage.record(
@@ -550,7 +664,7 @@ fn run_property(
             )))
         }
     });
-    let (imp, seen, _, count, failed) = state.into_inner();
+    let (imp, seen, _, count, failed, transport, _) = state.into_inner();
     if config.progress {
         let verdict = if failed {
             "failed; shrinking done"
@@ -601,5 +715,7 @@ fn run_property(
         property: property.name(),
         cases: count,
         failure,
+        transport: transport.failures,
+        skipped: None,
     }
 }

@@ -19,13 +19,22 @@ pub fn render(report: &Report, target_for_replay: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{:<18} {:>7}  result", "property", "cases");
     for p in &report.properties {
-        let result = match &p.failure {
-            None => "passed".to_owned(),
-            Some(f) => format!(
+        let mut result = match (&p.failure, &p.skipped) {
+            (_, Some(why)) => format!("SKIPPED ({why})"),
+            (None, None) if p.transport.is_none() => "passed".to_owned(),
+            (None, None) => "FAILED".to_owned(),
+            (Some(f), None) => format!(
                 "FAILED ({} differences in the minimal case)",
                 f.differences.len()
             ),
         };
+        if let Some(t) = &p.transport {
+            let _ = write!(
+                result,
+                "; {} transport failures, the first: {}",
+                t.count, t.first
+            );
+        }
         let _ = writeln!(out, "{:<18} {:>7}  {result}", p.property, p.cases);
     }
 
@@ -84,6 +93,12 @@ pub fn render(report: &Report, target_for_replay: &str) -> String {
             );
         }
     }
+    if !report.signatures_checked {
+        let _ = writeln!(
+            out,
+            "\nJWT signatures were NOT checked: the target declares no JWKS and serves none at GET /v1/b2b/sessions/jwks/{{project_id}}"
+        );
+    }
     let secs = report.elapsed.as_secs_f64();
     let cases = report.cases();
     let rate = if secs > 0.0 { cases as f64 / secs } else { 0.0 };
@@ -91,14 +106,25 @@ pub fn render(report: &Report, target_for_replay: &str) -> String {
     let _ = writeln!(
         out,
         "\n{verdict}: {} of {} properties passed; {cases} cases in {secs:.2} s ({rate:.0} cases/s), seed {}",
-        report.properties.iter().filter(|p| p.failure.is_none()).count(),
+        report.properties.iter().filter(|p| p.passed()).count(),
         report.properties.len(),
         report.seed
     );
     out
 }
 
+/// `words` as one shell command line, each word quoted where the shell needs it.
+pub fn shell_command(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| shlex::try_quote(w).map_or_else(|_| format!("{w:?}"), |q| q.into_owned()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// One failure: the differences, then the case as JSON ready to save and replay.
+/// `target` is the target's arguments as the command line takes them (`--target NAME` and
+/// any `--secret` or `--timeout`), already quoted.
 pub fn render_failure(property: &str, f: &Failure, seed: u64, target: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "=== {property}: minimal counterexample");
@@ -115,11 +141,11 @@ pub fn render_failure(property: &str, f: &Failure, seed: u64, target: &str) -> S
     });
     let _ = writeln!(
         out,
-        "  reproduce: migrate-conformance check --target {target} --seed {seed} --property {property}"
+        "  reproduce: migrate-conformance check {target} --seed {seed} --property {property}"
     );
     let _ = writeln!(
         out,
-        "  or save the case below and run: migrate-conformance replay CASE.json --target {target}"
+        "  or save the case below and run: migrate-conformance replay CASE.json {target}"
     );
     let _ = write!(
         out,

@@ -120,14 +120,24 @@ pub fn property_trials(factory: Factory, config: &RunConfig) -> Vec<Trial> {
             Trial::test(name, move || {
                 let mut imp = factory();
                 let report = run(&mut imp, "this implementation", &config);
-                match report.properties.first().and_then(|p| p.failure.as_ref()) {
-                    None => Ok(()),
-                    Some(f) => Err(Failed::from(render_failure(
+                let Some(p) = report.properties.first() else {
+                    return Err(Failed::from("the property did not run"));
+                };
+                if let Some(f) = &p.failure {
+                    return Err(Failed::from(render_failure(
                         property.name(),
                         f,
                         config.seed,
-                        "TARGET",
+                        "--target TARGET",
+                    )));
+                }
+                match (&p.transport, &p.skipped) {
+                    (Some(t), _) => Err(Failed::from(format!(
+                        "{} cases failed at the transport level; the first: {}",
+                        t.count, t.first
                     ))),
+                    (None, Some(why)) => Err(Failed::from(why.clone())),
+                    (None, None) => Ok(()),
                 }
             })
         })

@@ -24,7 +24,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -33,6 +32,7 @@ use axum::routing::{get, post, put};
 use axum::Router;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use http_body_util::BodyExt as _;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
@@ -81,7 +81,6 @@ impl AppState {
 
 /// The router with every route and layer, ready to serve.
 pub fn app(state: Arc<AppState>) -> Router {
-    let max_body = state.settings.max_request_bytes;
     let mut router = Router::new()
         .route("/v1/b2b/sessions/migrate", post(migrate))
         .route("/v1/b2b/sessions/jwks/{project_id}", get(jwks))
@@ -121,7 +120,8 @@ pub fn app(state: Arc<AppState>) -> Router {
                 "this route does not take this method",
             ))
         })
-        .layer(DefaultBodyLimit::max(max_body))
+        // Handlers read bodies themselves, bounded (see `read_limited`).
+        .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(log_request))
         .layer(CatchPanicLayer::custom(|_| {
             error(&ApiError::new(
@@ -246,18 +246,46 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// The body, or the envelope for one that could not be read (413 when too large).
-fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                ErrorKind::RequestTooLarge,
-                "the request body is larger than this server accepts",
-            )
-        } else {
-            ApiError::bad_request(format!("the request body cannot be read: {rejection}"))
+/// How much of an oversized body is read and thrown away before the 413 answer.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The whole body, up to `limit` bytes. A larger body is 413 `request_too_large`; it is read
+/// on to its end (up to [`DRAIN_LIMIT`] more) and discarded first, so that a client still
+/// sending it gets the envelope instead of a reset connection.
+async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let mut body = body;
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|e| ApiError::bad_request(format!("the request body cannot be read: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        total = total.saturating_add(data.len());
+        if total <= limit {
+            kept.extend_from_slice(&data);
+        } else if total > limit.saturating_add(DRAIN_LIMIT) {
+            break;
         }
-    })
+    }
+    if total > limit {
+        return Err(ApiError::new(
+            ErrorKind::RequestTooLarge,
+            format!("the request body is larger than this server accepts ({limit} bytes)"),
+        ));
+    }
+    Ok(Bytes::from(kept))
+}
+
+/// Checks the credentials, then reads the body.
+async fn authorized_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, ApiError> {
+    authorize(state, headers)?;
+    read_limited(body, state.settings.max_request_bytes).await
 }
 
 fn unix_now() -> i64 {
@@ -266,12 +294,8 @@ fn unix_now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-async fn migrate(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match authorize(&state, &headers).and_then(|()| body_bytes(body)) {
+async fn migrate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    let body = match authorized_body(&state, &headers, body).await {
         Ok(body) => body,
         Err(e) => return error(&e),
     };
@@ -328,12 +352,11 @@ async fn jwks(State(state): State<Arc<AppState>>, Path(project_id): Path<String>
 async fn create_organization(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
+    let body = authorized_body(&state, &headers, body).await;
     answer(
-        authorize(&state, &headers)
-            .and_then(|()| body_bytes(body))
-            .and_then(|body| read_body(&body))
+        body.and_then(|body| read_body(&body))
             .and_then(|new| state.engine().create_organization(new)),
     )
 }
@@ -353,12 +376,11 @@ async fn create_member(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(organization_id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
+    let body = authorized_body(&state, &headers, body).await;
     answer(
-        authorize(&state, &headers)
-            .and_then(|()| body_bytes(body))
-            .and_then(|body| read_body(&body))
+        body.and_then(|body| read_body(&body))
             .and_then(|new| state.engine().create_member(&organization_id, new)),
     )
 }
@@ -398,13 +420,10 @@ async fn dangerously_get_member(
 async fn search_members(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
-    answer(
-        authorize(&state, &headers)
-            .and_then(|()| body_bytes(body))
-            .and_then(|body| state.engine().search_members(&body)),
-    )
+    let body = authorized_body(&state, &headers, body).await;
+    answer(body.and_then(|body| state.engine().search_members(&body)))
 }
 
 async fn capabilities(State(state): State<Arc<AppState>>) -> Response {
@@ -417,11 +436,8 @@ async fn capabilities(State(state): State<Arc<AppState>>) -> Response {
     json_response(200, body.to_string().into_bytes())
 }
 
-async fn load_world(
-    State(state): State<Arc<AppState>>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body_bytes(body) {
+async fn load_world(State(state): State<Arc<AppState>>, body: Body) -> Response {
+    let body = match read_limited(body, state.settings.max_request_bytes).await {
         Ok(body) => body,
         Err(e) => return error(&e),
     };

@@ -261,6 +261,30 @@ fn the_jwks_has_every_field_the_official_schema_requires_and_verifies_the_jwt() 
         assert!(!key[field].is_null(), "the key lacks {field}: {key}");
     }
     assert_eq!(key["key_ops"], json!(["verify"]));
+    // x5c holds a certificate over the same key, and x5tS256 is its thumbprint.
+    {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let certificate = STANDARD
+            .decode(key["x5c"][0].as_str().expect("a certificate"))
+            .expect("standard base64");
+        let modulus = URL_SAFE_NO_PAD
+            .decode(key["n"].as_str().expect("n"))
+            .expect("base64url");
+        assert!(
+            certificate.windows(modulus.len()).any(|w| w == modulus),
+            "the certificate is over another key"
+        );
+        assert_eq!(
+            key["x5tS256"].as_str(),
+            Some(
+                URL_SAFE_NO_PAD
+                    .encode(sha2::Sha256::digest(&certificate))
+                    .as_str()
+            )
+        );
+    }
 
     let session_jwt = client.migrate(&ada()).body["session_jwt"]
         .as_str()

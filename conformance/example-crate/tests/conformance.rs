@@ -17,12 +17,12 @@ impl Implementation for Adapter {
             controllable_clock: true,
             profile: self.0.profile(),
             // With the JWKS declared, the suite verifies every JWT signature.
-            jwks: Some(self.0.jwks().map_err(AdapterError).expect("a JWKS")),
+            jwks: Some(self.0.jwks().map_err(AdapterError::new).expect("a JWKS")),
         }
     }
 
     fn load_world(&mut self, world: &World) -> Result<(), AdapterError> {
-        self.0.load_world(world).map_err(AdapterError)
+        self.0.load_world(world).map_err(AdapterError::new)
     }
 
     fn call(&mut self, body: &[u8], now: Option<i64>) -> Result<HttpResponse, AdapterError> {

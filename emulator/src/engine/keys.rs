@@ -6,10 +6,11 @@
 
 use std::sync::OnceLock;
 
+use aws_lc_rs::encoding::AsDer as _;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use rand::RngCore as _;
 use serde::Serialize;
@@ -55,17 +56,19 @@ fn generate() -> Result<SigningKey, String> {
     );
     let n = URL_SAFE_NO_PAD.encode(&n);
     let e = URL_SAFE_NO_PAD.encode(&e);
+    let certificate = self_signed_certificate(&pair)?;
     // Every field the official GetJWKSResponse schema requires of a key (api_session_v1_JWK):
-    // the Rust SDK's typed JWK has no optional fields. No certificate backs the key, so the
-    // certificate fields are empty.
+    // the Rust SDK's typed JWK has no optional fields. As Stytch does, a self-signed
+    // certificate over the same key backs it (RFC 7517: `x5c` in standard base64, `x5tS256`
+    // the base64url SHA-256 thumbprint of the certificate).
     let jwk = json!({
         "kty": "RSA",
         "use": "sig",
         "alg": "RS256",
         "kid": kid,
         "key_ops": ["verify"],
-        "x5c": [],
-        "x5tS256": "",
+        "x5c": [STANDARD.encode(&certificate)],
+        "x5tS256": URL_SAFE_NO_PAD.encode(Sha256::digest(&certificate)),
         "n": n,
         "e": e,
     });
@@ -77,6 +80,29 @@ fn generate() -> Result<SigningKey, String> {
         header_segment,
         jwk,
     })
+}
+
+/// A self-signed X.509 certificate (DER) for the key pair: organization "Stytch emulator",
+/// for digital signatures, not a CA.
+fn self_signed_certificate(pair: &KeyPair) -> Result<Vec<u8>, String> {
+    let pkcs8 = pair
+        .as_der()
+        .map_err(|e| format!("RSA key encoding failed: {e}"))?;
+    // From PKCS#8, rcgen signs an RSA key with RSASSA-PKCS1-v1_5 SHA-256.
+    let key = rcgen::KeyPair::try_from(pkcs8.as_ref().to_vec())
+        .map_err(|e| format!("the certificate key cannot be read: {e}"))?;
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new())
+        .map_err(|e| format!("certificate parameters: {e}"))?;
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "Stytch emulator");
+    params.is_ca = rcgen::IsCa::ExplicitNoCa;
+    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+    let certificate = params
+        .self_signed(&key)
+        .map_err(|e| format!("the certificate cannot be signed: {e}"))?;
+    Ok(certificate.der().to_vec())
 }
 
 /// The JWKS (`{"keys": [...]}`) publishing the signing key, generating it at first use.
