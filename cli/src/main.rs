@@ -40,9 +40,16 @@ enum Command {
         /// Run only this property (repeatable); `--property list` lists them.
         #[arg(long = "property", value_name = "NAME")]
         properties: Vec<String>,
+        /// Run only shard K of N of each property's cases (`--shard 2/4`): N jobs with the
+        /// same seed and K = 1..=N together run exactly the unsharded cases.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<(u32, u32)>,
         /// Print the report as JSON instead of the summary.
         #[arg(long)]
         json: bool,
+        /// Also write the result as JUnit XML (one test case per property) to FILE.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
         /// No progress lines on standard error.
         #[arg(long)]
         quiet: bool,
@@ -148,6 +155,9 @@ enum VectorsCommand {
     Run {
         /// Vector files (default: every file compiled into this binary).
         files: Vec<PathBuf>,
+        /// Also write the result as JUnit XML (one test case per vector) to FILE.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
         #[command(flatten)]
         target: TargetArgs,
     },
@@ -163,6 +173,25 @@ enum VectorsCommand {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+}
+
+/// `K/N` with 1 <= K <= N.
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} is not K/N"))?;
+    let k: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("{k:?} is not a number"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{n:?} is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("{text:?}: need 1 <= K <= N"));
+    }
+    Ok((k, n))
 }
 
 /// A failure of the tool itself (bad arguments, unreadable files): exit 2.
@@ -203,7 +232,9 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             cases,
             seed,
             properties,
+            shard,
             json,
+            junit,
             quiet,
         } => {
             if properties.iter().any(|p| p == "list") {
@@ -217,6 +248,7 @@ fn execute(command: Command) -> Result<bool, UsageError> {
                 seed,
                 properties: properties_from(&properties)?,
                 progress: !quiet && !json,
+                shard,
                 ..RunConfig::default()
             };
             let mut imp = target.open()?;
@@ -232,6 +264,10 @@ fn execute(command: Command) -> Result<bool, UsageError> {
                 );
             } else {
                 print!("{}", render(&report, &target.reproduce()));
+            }
+            if let Some(path) = &junit {
+                let suite = migrate_conformance::junit::properties(&report, &target.reproduce());
+                write_junit(path, &[suite])?;
             }
             if !report.signatures_checked && !no_signature_check {
                 eprintln!("failing the run: no JWT signature was verified; give the target's JWKS (capabilities or the standard route), or pass --no-signature-check");
@@ -367,7 +403,11 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
                 Ok(false)
             }
         }
-        VectorsCommand::Run { files, target } => {
+        VectorsCommand::Run {
+            files,
+            junit,
+            target,
+        } => {
             let loaded = if files.is_empty() {
                 vectors::embedded_files().map_err(err)?
             } else {
@@ -383,9 +423,32 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
             let mut imp = target.open()?;
             let target = &target.target;
             if !imp.capabilities().controllable_clock {
-                eprintln!("warning: {target} does not take the clock from the suite; vectors fix `now`, so timestamps will differ");
+                eprintln!("note: {target} does not take the clock from the suite: each vector's timestamps are checked against the real time of its call");
             }
+            let started = std::time::Instant::now();
             let results = vectors::run_files(&mut imp, &loaded);
+            if let Some(path) = &junit {
+                use migrate_conformance::junit::{TestCase, TestSuite, Verdict};
+                let cases = results
+                    .iter()
+                    .map(|r| TestCase {
+                        name: r.id.clone(),
+                        verdict: if r.differences.is_empty() {
+                            Verdict::Passed
+                        } else {
+                            let lines: Vec<String> =
+                                r.differences.iter().map(ToString::to_string).collect();
+                            Verdict::Failed(lines.join("\n"))
+                        },
+                    })
+                    .collect();
+                let suite = TestSuite {
+                    name: "vectors".into(),
+                    seconds: started.elapsed().as_secs_f64(),
+                    cases,
+                };
+                write_junit(path, &[suite])?;
+            }
             let failed: Vec<_> = results
                 .iter()
                 .filter(|r| !r.differences.is_empty())
@@ -446,6 +509,15 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
             Ok(true)
         }
     }
+}
+
+fn write_junit(
+    path: &std::path::Path,
+    suites: &[migrate_conformance::junit::TestSuite],
+) -> Result<(), UsageError> {
+    let xml = migrate_conformance::junit::render(suites)
+        .map_err(|e| UsageError(format!("cannot write JUnit XML: {e}")))?;
+    std::fs::write(path, xml).map_err(|e| UsageError(format!("writing {}: {e}", path.display())))
 }
 
 fn parse_generated(

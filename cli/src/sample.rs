@@ -13,6 +13,7 @@ use migrate_model::{MemberStatus, World};
 #[derive(Debug, Default)]
 pub struct Sample {
     engine: Engine,
+    real_clock: bool,
 }
 
 impl Sample {
@@ -25,6 +26,16 @@ impl Sample {
     pub fn with_bug(bug: Bug) -> Sample {
         Sample {
             engine: Engine::with_bug(bug),
+            real_clock: false,
+        }
+    }
+
+    /// The same, declaring no controllable clock: each call takes the real time, as most
+    /// servers do (to test the suite's handling of real clocks).
+    pub fn with_real_clock(self) -> Sample {
+        Sample {
+            real_clock: true,
+            ..self
         }
     }
 
@@ -42,7 +53,7 @@ impl Sample {
 impl Implementation for Sample {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            controllable_clock: true,
+            controllable_clock: !self.real_clock,
             profile: self.engine.profile(),
             jwks: self.engine.jwks().ok(),
         }
@@ -53,7 +64,7 @@ impl Implementation for Sample {
     }
 
     fn call(&mut self, body: &[u8], now: Option<i64>) -> Result<HttpResponse, AdapterError> {
-        let now = now.unwrap_or_else(|| {
+        let now = now.filter(|_| !self.real_clock).unwrap_or_else(|| {
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

@@ -123,24 +123,6 @@ fn a_panicking_implementation_fails_its_cases_without_crashing_the_run() {
     }
 }
 
-/// The sample behind a real clock: the runner brackets each call with the time.
-struct RealClock(Sample);
-
-impl Implementation for RealClock {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            controllable_clock: false,
-            ..self.0.capabilities()
-        }
-    }
-    fn load_world(&mut self, world: &World) -> Result<(), AdapterError> {
-        self.0.load_world(world)
-    }
-    fn call(&mut self, body: &[u8], _: Option<i64>) -> Result<HttpResponse, AdapterError> {
-        self.0.call(body, None)
-    }
-}
-
 #[test]
 fn an_implementation_with_a_real_clock_is_judged_against_the_call_window() {
     let cfg = RunConfig {
@@ -148,7 +130,7 @@ fn an_implementation_with_a_real_clock_is_judged_against_the_call_window() {
         properties: vec![Property::Session, Property::Duration],
         ..RunConfig::default()
     };
-    let report = run(&mut RealClock(Sample::new()), "real-clock", &cfg);
+    let report = run(&mut Sample::new().with_real_clock(), "real-clock", &cfg);
     assert!(report.passed(), "{:#?}", report.properties);
 }
 
@@ -338,4 +320,29 @@ fn an_unreachable_http_target_is_a_clear_error() {
     let e =
         migrate_conformance::http::Http::connect("https://example.test", None).expect_err("https");
     assert!(e.to_string().contains("only http://"), "{e}");
+}
+
+#[test]
+fn shards_together_run_exactly_the_unsharded_cases() {
+    let base = RunConfig {
+        cases: 30,
+        properties: vec![Property::Duration, Property::ClaimsMerge],
+        ..RunConfig::default()
+    };
+    let whole = run(&mut Sample::new(), "sample", &base);
+    let mut merged = migrate_conformance::runner::Coverage::default();
+    let mut cases = 0;
+    for k in 1..=3 {
+        let shard = RunConfig {
+            shard: Some((k, 3)),
+            ..base.clone()
+        };
+        let part = run(&mut Sample::new(), "sample", &shard);
+        assert!(part.passed());
+        cases += part.cases();
+        merged.merge(&part.coverage);
+    }
+    assert_eq!(cases, whole.cases());
+    assert_eq!(merged.outcomes, whole.coverage.outcomes);
+    assert_eq!(merged.boundaries, whole.coverage.boundaries);
 }

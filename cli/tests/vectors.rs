@@ -109,6 +109,17 @@ fn the_sample_passes_every_vector() {
 }
 
 #[test]
+fn with_a_real_clock_the_vectors_are_judged_at_the_time_of_each_call() {
+    let files = embedded_files().expect("loads");
+    let failed: Vec<String> = run_files(&mut Sample::new().with_real_clock(), &files)
+        .into_iter()
+        .filter(|r| !r.differences.is_empty())
+        .map(|r| format!("{}: {}", r.id, r.differences[0]))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+#[test]
 fn every_mutant_fails_some_vector() {
     let files = embedded_files().expect("loads");
     for bug in Bug::ALL {

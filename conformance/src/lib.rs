@@ -6,7 +6,8 @@
 //! - [`compare`]: the comparator;
 //! - [`runner`]: runs the suite against an adapter and returns the [`runner::Report`];
 //! - [`testing`]: the same from another crate's `cargo test`;
-//! - [`vectors`]: the published test vectors.
+//! - [`vectors`]: the published test vectors;
+//! - [`summary`] and [`junit`]: reports for people and for CI systems.
 //!
 //! The suite names no implementation: the sample implementation and the bug zoo live in
 //! `migrate-emulator`, and the `migrate-conformance` command (package
@@ -18,6 +19,7 @@ pub mod adapter;
 pub mod compare;
 pub mod gen;
 pub mod http;
+pub mod junit;
 pub mod runner;
 pub mod subprocess;
 pub mod summary;

@@ -32,6 +32,10 @@ pub struct RunConfig {
     /// After this many transport failures in a row the target counts as gone: the rest of
     /// the run is skipped rather than waiting out a timeout on every case.
     pub max_consecutive_transport_failures: u32,
+    /// Run only this shard of each property's cases: `Some((k, n))` runs case `i` (counting
+    /// from 0) when `i % n == k - 1`. The cases are the same as in an unsharded run with the
+    /// same seed, so `n` jobs with `k = 1..=n` cover it exactly.
+    pub shard: Option<(u32, u32)>,
 }
 
 impl Default for RunConfig {
@@ -43,6 +47,7 @@ impl Default for RunConfig {
             progress: false,
             max_shrink_iters: 2048,
             max_consecutive_transport_failures: 3,
+            shard: None,
         }
     }
 }
@@ -601,12 +606,23 @@ fn run_property(
     ));
     let started = Instant::now();
     let last_progress = std::cell::Cell::new(started);
+    let generated = std::cell::Cell::new(0u32);
     let result = runner.run(&property.strategy(), |case| {
         let mut guard = state.borrow_mut();
         let (imp, seen, coverage, count, failed, transport, gone) = &mut *guard;
         if gone.is_some() {
             // The target stopped answering: the remaining cases are not sent.
             return Ok(());
+        }
+        if !*failed {
+            // Another shard's case passes here untouched; shrinking runs every candidate.
+            let index = generated.get();
+            generated.set(index + 1);
+            if let Some((k, n)) = config.shard {
+                if index % n.max(1) != k.saturating_sub(1) {
+                    return Ok(());
+                }
+            }
         }
         let result = check_case(&mut **imp, caps, &case, seen).map_err(TestCaseError::fail)?;
         if let Some(message) = result.transport {

@@ -332,10 +332,28 @@ fn organizations_and_members_are_set_up_through_the_api_and_then_migrate() {
     // Members are created by organization id, or by slug as the API allows.
     let member = client.post(
         "/v1/b2b/organizations/globex/members",
-        &json!({"email_address": "hank@globex.test", "name": "Hank", "create_member_as_pending": true}),
+        &json!({"email_address": "hank@globex.test", "name": "Hank", "create_member_as_pending": true,
+                "external_id": "hank-ext", "trusted_metadata": {"tier": 2}}),
     );
     assert_eq!(member.status, 200, "{}", member.body);
     assert_eq!(member.body["member"]["status"], "pending");
+    assert_eq!(
+        member.body["member"]["trusted_metadata"],
+        json!({"tier": 2})
+    );
+    let by_external_id = client.get(&format!(
+        "/v1/b2b/organizations/{organization_id}/member?member_id=hank-ext"
+    ));
+    assert_eq!(
+        by_external_id.body["member"]["name"], "Hank",
+        "{}",
+        by_external_id.body
+    );
+    let twice = client.post(
+        "/v1/b2b/organizations/globex/members",
+        &json!({"email_address": "other@globex.test", "external_id": "hank-ext"}),
+    );
+    assert_eq!(twice.error_type(), "duplicate_member_external_id");
     let member_id = member.body["member_id"].as_str().expect("an id").to_owned();
     let by_email = client.get(&format!(
         "/v1/b2b/organizations/{organization_id}/member?email_address=HANK@globex.test&organization_id=ignored"

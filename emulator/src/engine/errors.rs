@@ -67,6 +67,8 @@ error_kinds! {
     InvalidEmail => "invalid_email", 400;
     /// Another member of the organization has the email address.
     DuplicateMemberEmail => "duplicate_member_email", 400;
+    /// Another member of the organization has the external id.
+    DuplicateMemberExternalId => "duplicate_member_external_id", 400;
     /// The project id in the path is not this project's.
     ProjectNotFound => "project_not_found", 404;
     /// No route has this path.

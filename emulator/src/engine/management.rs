@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::errors::{ApiError, ErrorKind};
 use super::response::{MemberObject, OrganizationObject};
-use super::store::{MemberRecord, OrganizationRecord};
+use super::store::{MemberExtra, MemberRecord, OrganizationRecord};
 use super::{is_valid_email, keys, wire, Engine};
 
 /// `POST /v1/b2b/organizations`: the fields this emulator keeps. Other fields are accepted
@@ -42,6 +42,16 @@ pub struct NewMember {
     /// `roles`: role ids to assign.
     #[serde(default)]
     pub roles: Option<Vec<String>>,
+    /// `external_id`: unique in the organization; the member routes accept it for the
+    /// member id.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// `trusted_metadata`: any JSON object, given back as it is.
+    #[serde(default)]
+    pub trusted_metadata: Option<Value>,
+    /// `untrusted_metadata`: any JSON object, given back as it is.
+    #[serde(default)]
+    pub untrusted_metadata: Option<Value>,
 }
 
 /// A member search: `organization_ids` and an optional query over emails and member ids.
@@ -229,6 +239,31 @@ impl Engine {
                 "a member of this organization already has this email_address",
             ));
         }
+        let external_id = new.external_id.filter(|e| !e.is_empty());
+        if let Some(ext) = &external_id {
+            let taken = self.store.organization(index).is_some_and(|o| {
+                o.members
+                    .iter()
+                    .any(|m| m.extra.external_id.as_ref() == Some(ext))
+            });
+            if taken {
+                return Err(ApiError::new(
+                    ErrorKind::DuplicateMemberExternalId,
+                    "a member of this organization already has this external_id",
+                ));
+            }
+        }
+        for (name, value) in [
+            ("trusted_metadata", &new.trusted_metadata),
+            ("untrusted_metadata", &new.untrusted_metadata),
+        ] {
+            if value
+                .as_ref()
+                .is_some_and(|v| !v.is_object() && !v.is_null())
+            {
+                return Err(ApiError::bad_request(format!("{name} must be an object")));
+            }
+        }
         let status = if new.create_member_as_pending == Some(true) {
             MemberStatus::Pending
         } else {
@@ -244,6 +279,11 @@ impl Engine {
                     status,
                     roles: new.roles.unwrap_or_default(),
                     name: new.name.unwrap_or_default(),
+                    extra: MemberExtra {
+                        external_id,
+                        trusted_metadata: new.trusted_metadata.filter(Value::is_object),
+                        untrusted_metadata: new.untrusted_metadata.filter(Value::is_object),
+                    },
                 },
             )
             .map_err(|e| ApiError::new(ErrorKind::InternalServerError, e))?;
@@ -264,7 +304,17 @@ impl Engine {
             .organization(index)
             .ok_or_else(organization_not_found)?;
         let position = match (member_id, email_address) {
-            (Some(id), _) => organization.members.iter().position(|m| m.id == id),
+            // A member's external id may stand in for its member id.
+            (Some(id), _) => organization
+                .members
+                .iter()
+                .position(|m| m.id == id)
+                .or_else(|| {
+                    organization
+                        .members
+                        .iter()
+                        .position(|m| m.extra.external_id.as_deref() == Some(id))
+                }),
             (None, Some(email)) => organization.members.iter().position(|m| {
                 m.status != MemberStatus::Deleted && m.email.eq_ignore_ascii_case(email)
             }),

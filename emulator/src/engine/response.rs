@@ -56,6 +56,12 @@ pub struct MemberObject<'a> {
     mfa_phone_number: &'static str,
     default_mfa_method: &'static str,
     roles: Vec<MemberRole<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trusted_metadata: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    untrusted_metadata: Option<&'a serde_json::Value>,
 }
 
 impl<'a> MemberObject<'a> {
@@ -95,6 +101,9 @@ impl<'a> MemberObject<'a> {
                     }],
                 })
                 .collect(),
+            external_id: member.extra.external_id.as_deref(),
+            trusted_metadata: member.extra.trusted_metadata.as_ref(),
+            untrusted_metadata: member.extra.untrusted_metadata.as_ref(),
         }
     }
 }

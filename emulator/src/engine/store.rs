@@ -40,6 +40,19 @@ pub struct MemberRecord {
     pub roles: Vec<String>,
     /// `name`.
     pub name: String,
+    /// What only the management API sets.
+    pub extra: MemberExtra,
+}
+
+/// Member fields only the management API sets (a world has none of them).
+#[derive(Clone, Debug, Default)]
+pub struct MemberExtra {
+    /// `external_id`.
+    pub external_id: Option<String>,
+    /// `trusted_metadata`.
+    pub trusted_metadata: Option<Value>,
+    /// `untrusted_metadata`.
+    pub untrusted_metadata: Option<Value>,
 }
 
 /// Where a member lives in the store.
@@ -126,6 +139,7 @@ impl Store {
                         status: m.status,
                         roles: m.roles.clone(),
                         name: m.name.clone(),
+                        extra: MemberExtra::default(),
                     },
                 )?;
             }
