@@ -3,8 +3,8 @@
 
 use migrate_conformance::gen::Case;
 use migrate_conformance::runner::{check_case, Seen};
-use migrate_conformance_cli::sample::{Bug, Sample};
 use migrate_conformance::{Capabilities, Implementation};
+use migrate_conformance_cli::sample::{Bug, Sample};
 use migrate_model::Model;
 
 use crate::case::FuzzCase;
