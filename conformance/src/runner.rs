@@ -420,7 +420,7 @@ pub fn check_case_against(
             return Ok(CaseResult {
                 evaluation: evaluate(case.now)?,
                 response: None,
-                transport: e.is_transport().then(|| note.clone()),
+                transport: e.is_transport().then(|| e.message.clone()),
                 differences: vec![failure_of("load_world", note)],
             });
         }
@@ -451,7 +451,7 @@ pub fn check_case_against(
             return Ok(CaseResult {
                 evaluation: evaluate(case.now)?,
                 response: None,
-                transport: e.is_transport().then(|| note.clone()),
+                transport: e.is_transport().then(|| e.message.clone()),
                 differences: vec![failure_of("call", note)],
             });
         }
@@ -643,7 +643,7 @@ fn run_property(
                 }
                 if transport.in_a_row >= config.max_consecutive_transport_failures.max(1) {
                     **gone = Some(format!(
-                        "the target failed {} calls in a row at the transport level (last: {message})",
+                        "the target failed {} calls in a row at the transport level",
                         transport.in_a_row
                     ));
                 }
