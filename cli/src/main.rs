@@ -1,6 +1,7 @@
 //! `migrate-conformance`: check an implementation of `POST /v1/b2b/sessions/migrate` against
 //! the reference model.
 
+use std::collections::BTreeSet;
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -158,6 +159,9 @@ enum VectorsCommand {
         /// Also write the result as JUnit XML (one test case per vector) to FILE.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        /// Run only the vector with this id (repeatable), as in `--id duration/value-4`.
+        #[arg(long = "id", value_name = "ID")]
+        ids: Vec<String>,
         #[command(flatten)]
         target: TargetArgs,
     },
@@ -300,10 +304,15 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             let value: Value = serde_json::from_str(&text)
                 .map_err(|e| UsageError(format!("{} is not JSON: {e}", file.display())))?;
             let pick = |k: &str| value.get(k).cloned().filter(|v| !v.is_null());
+            // `request` is the body's text, or (as in the vectors) the body as JSON.
+            let request = pick("request").map(|r| match r {
+                Value::String(text) => Value::String(text),
+                json => Value::String(json.to_string()),
+            });
             let case_json = serde_json::json!({
                 "world": pick("world"),
                 "now": pick("now"),
-                "request": pick("request"),
+                "request": request,
                 "request_base64": pick("request_base64"),
             });
             let case_json: CaseJson = serde_json::from_value(case_json)
@@ -406,6 +415,7 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
         VectorsCommand::Run {
             files,
             junit,
+            ids,
             target,
         } => {
             let loaded = if files.is_empty() {
@@ -420,6 +430,7 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
                     })
                     .collect::<Result<Vec<_>, _>>()?
             };
+            let loaded = only_ids(loaded, &ids)?;
             let mut imp = target.open()?;
             let target = &target.target;
             if !imp.capabilities().controllable_clock {
@@ -509,6 +520,37 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
             Ok(true)
         }
     }
+}
+
+/// The vectors of `files` whose ids are in `ids` (all of them when `ids` is empty); an id
+/// that names no vector is an error.
+fn only_ids(
+    mut files: Vec<migrate_conformance::vectors::format::VectorFile>,
+    ids: &[String],
+) -> Result<Vec<migrate_conformance::vectors::format::VectorFile>, UsageError> {
+    if ids.is_empty() {
+        return Ok(files);
+    }
+    let mut found = BTreeSet::new();
+    for file in &mut files {
+        for group in &mut file.groups {
+            group.vectors.retain(|v| ids.contains(&v.id));
+            found.extend(group.vectors.iter().map(|v| v.id.clone()));
+        }
+        file.groups.retain(|g| !g.vectors.is_empty());
+    }
+    let missing: Vec<&str> = ids
+        .iter()
+        .filter(|id| !found.contains(*id))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(UsageError(format!(
+            "no vector has the id {}; ids look like duration/value-4 (the file's stem, then the name)",
+            missing.join(", ")
+        )));
+    }
+    Ok(files)
 }
 
 fn write_junit(
