@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use migrate_conformance::gen::{CaseJson, Property};
 use migrate_conformance::runner::{check_case, run, RunConfig, Seen};
-use migrate_conformance::summary::{render, shell_command};
+use migrate_conformance::summary::{render, shell_command, Reproduce};
 use migrate_conformance_cli::bugzoo::{kill_matrix, render as render_matrix};
 use migrate_conformance_cli::sample::{Bug, Sample};
 use migrate_conformance_cli::targets::{open, TargetOptions, DEFAULT_TARGET};
@@ -45,7 +45,16 @@ enum Command {
         /// same seed and K = 1..=N together run exactly the unsharded cases.
         #[arg(long, value_name = "K/N", value_parser = parse_shard)]
         shard: Option<(u32, u32)>,
-        /// Print the report as JSON instead of the summary.
+        /// Run every case even after a failure, and report each kind of failure (the set of
+        /// rules its differences break) with its own minimal case.
+        #[arg(long)]
+        keep_going: bool,
+        /// Write each minimal failing case to DIR as a vector file (the `fixtures/` format),
+        /// ready for `vectors run FILE` or to join the published vectors.
+        #[arg(long, value_name = "DIR")]
+        failures_dir: Option<PathBuf>,
+        /// Print the report as JSON instead of the summary (its schema:
+        /// conformance/report.schema.json).
         #[arg(long)]
         json: bool,
         /// Also write the result as JUnit XML (one test case per property) to FILE.
@@ -138,6 +147,28 @@ impl TargetArgs {
     }
 }
 
+impl TargetArgs {
+    /// The reproduce lines for this target, with curl commands where it speaks HTTP: an
+    /// `http://` target directly, the embedded emulator through `migrate-emulator --control`
+    /// started by hand (its port is gone when the run ends).
+    fn reproduce_with_curl(&self) -> Reproduce {
+        let mut r = Reproduce::target(&self.reproduce());
+        if self.target.starts_with("http://") {
+            r.http_base = Some(self.target.clone());
+            r.http_note = Some("with curl (the target keeps its state between the two calls):".into());
+            r.secret = self
+                .secret
+                .is_some()
+                .then(|| "\"$MIGRATE_CONFORMANCE_SECRET\"".to_owned());
+        } else if self.target == DEFAULT_TARGET {
+            r.http_base = Some("http://127.0.0.1:8080".into());
+            r.http_note = Some("with curl, after starting `migrate-emulator --control --listen 127.0.0.1:8080`:".into());
+            r.secret = Some(migrate_emulator::config::DEFAULT_SECRET.to_owned());
+        }
+        r
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum VectorsCommand {
     /// Write the vector files from the curated cases and the saved counterexamples.
@@ -177,6 +208,36 @@ enum VectorsCommand {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+}
+
+/// Writes each kind of failure of `report` to `dir` as a vector file of its own.
+fn write_failures(
+    report: &migrate_conformance::Report,
+    dir: &std::path::Path,
+    target: &str,
+) -> Result<(), UsageError> {
+    use migrate_conformance::summary::failure_file_name;
+    for p in &report.properties {
+        for (n, f) in p.failures().enumerate() {
+            let file_name = failure_file_name(p.property, n + 1);
+            let name = file_name.trim_end_matches(".json");
+            let comment = format!(
+                "check {target} --seed {} --property {}: breaks {}",
+                report.seed,
+                p.property,
+                f.rules.join(", ")
+            );
+            let path = dir.join(&file_name);
+            let file = migrate_conformance::vectors::generate::case_file(name, &comment, &f.case)
+                .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
+            let mut text = serde_json::to_string_pretty(&file)
+                .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
+            text.push('\n');
+            std::fs::write(&path, text)
+                .map_err(|e| UsageError(format!("writing {}: {e}", path.display())))?;
+        }
+    }
+    Ok(())
 }
 
 /// `K/N` with 1 <= K <= N.
@@ -237,6 +298,8 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             seed,
             properties,
             shard,
+            keep_going,
+            failures_dir,
             json,
             junit,
             quiet,
@@ -253,21 +316,32 @@ fn execute(command: Command) -> Result<bool, UsageError> {
                 properties: properties_from(&properties)?,
                 progress: !quiet && !json,
                 shard,
+                keep_going,
                 ..RunConfig::default()
             };
+            if let Some(dir) = &failures_dir {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    UsageError(format!("cannot create --failures-dir {}: {e}", dir.display()))
+                })?;
+            }
             let mut imp = target.open()?;
             let name = &target.target;
             if config.progress {
                 eprintln!("migrate-conformance check: target {name}, {cases} cases per property, seed {seed}");
             }
             let report = run(&mut imp, name, &config);
+            let mut reproduce = target.reproduce_with_curl();
+            if let Some(dir) = &failures_dir {
+                write_failures(&report, dir, &target.reproduce())?;
+                reproduce.failures_dir = Some(dir.clone());
+            }
             if json {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&report).unwrap_or_default()
                 );
             } else {
-                print!("{}", render(&report, &target.reproduce()));
+                print!("{}", render(&report, &reproduce));
             }
             if let Some(path) = &junit {
                 let suite = migrate_conformance::junit::properties(&report, &target.reproduce());

@@ -17,7 +17,7 @@ use migrate_model::parse::{parse, ParseOptions};
 use migrate_model::policy::{LoneSurrogate, NestingLimit, NumberPrecision};
 use migrate_model::{
     Constraint, ErrorType, Evaluation, ExpectedError, ExpectedJwt, ExpectedSuccess, Json, Opaque,
-    Outcome, Policy, Slot,
+    Outcome, Policy, Rule, Slot,
 };
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -36,6 +36,9 @@ pub struct Difference {
     pub actual: Value,
     /// Why this is a difference.
     pub note: String,
+    /// The id of the rule (`model/SPEC.md`) that decides the value at `path`; `None` when
+    /// the implementation could not be asked at all (a transport or adapter failure).
+    pub rule: Option<&'static str>,
 }
 
 impl fmt::Display for Difference {
@@ -51,7 +54,11 @@ impl fmt::Display for Difference {
             self.note,
             truncate(&self.expected.to_string()),
             truncate(&self.actual.to_string())
-        )
+        )?;
+        match self.rule {
+            Some(rule) => write!(f, " [rule {rule}]"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -92,6 +99,7 @@ pub fn compare(
 ) -> (Observed, Vec<Difference>) {
     let mut c = Comparator {
         ctx,
+        evaluation,
         diffs: Vec::new(),
         observed: Observed::default(),
     };
@@ -124,17 +132,21 @@ fn lenient_parse(bytes: &[u8]) -> Option<Json> {
 
 struct Comparator<'a> {
     ctx: CompareContext<'a>,
+    evaluation: &'a Evaluation,
     diffs: Vec<Difference>,
     observed: Observed,
 }
 
 impl Comparator<'_> {
     fn diff(&mut self, path: &str, expected: Value, actual: Value, note: impl Into<String>) {
+        let note = note.into();
+        let rule = attribute(self.evaluation, path, &note, &expected, &actual);
         self.diffs.push(Difference {
             path: path.to_owned(),
             expected,
             actual,
-            note: note.into(),
+            note,
+            rule: Some(rule.id()),
         });
     }
 
@@ -502,6 +514,181 @@ impl Comparator<'_> {
             (e, a) => self.diff(path, e.to_serde(), a.to_serde(), "different claim value"),
         }
     }
+}
+
+/// The rule that decides the value at `path` of a response, for a difference found there.
+///
+/// Against an expected error, a wrong outcome breaks the rule that produced the error, and
+/// a wrong status or envelope field breaks `error.envelope`. Against an expected success,
+/// the path names the rule (`session.expiry` for `expires_at`, `jwt.lifetime` for `exp`,
+/// ...); where several rules shape one value (the claims, the member, the organization)
+/// the most specific one the model exercised for this case is named; an error where a
+/// success was expected names the exercised rule of the step that error belongs to.
+pub fn attribute(
+    evaluation: &Evaluation,
+    path: &str,
+    note: &str,
+    expected: &Value,
+    actual: &Value,
+) -> Rule {
+    let trace = &evaluation.trace;
+    let first_traced = |candidates: &[Rule], fallback: Rule| {
+        candidates
+            .iter()
+            .copied()
+            .find(|r| trace.contains(*r))
+            .unwrap_or(fallback)
+    };
+    if let Outcome::Error(e) = &evaluation.outcome {
+        return match path {
+            "" | "/error_type" => e.rule,
+            _ => Rule::ErrorEnvelope,
+        };
+    }
+    if path == "status" {
+        // An error where a success was expected: the rule that error belongs to, or the
+        // exercised rule of that error's step.
+        let families: &[&str] = match actual
+            .get("error_type")
+            .and_then(Value::as_str)
+            .and_then(ErrorType::from_name)
+        {
+            Some(ErrorType::CustomClaimsTooLarge) => return Rule::ClaimsSizeLimit,
+            Some(ErrorType::UnableToRepresentCustomClaimsJson) => {
+                return Rule::ClaimsNumberPrecision
+            }
+            Some(ErrorType::ReservedClaimsInCustomClaims) => return Rule::ClaimsReserved,
+            Some(ErrorType::StytchClaimsInCustomClaims) => return Rule::ClaimsStytchNamespace,
+            Some(ErrorType::InvalidSessionDuration) => return Rule::DurationProjectMax,
+            Some(ErrorType::MigrateFromExternalEmailDoesNotExist) => {
+                return first_traced(
+                    &[Rule::MemberStatus, Rule::MemberEmailCase],
+                    Rule::MemberMustExist,
+                )
+            }
+            Some(ErrorType::BadRequest) => &["duration", "claims", "request", "body"],
+            Some(ErrorType::InvalidSessionDurationMinutes) => &["duration"],
+            Some(ErrorType::OrganizationNotFound) => &["org"],
+            Some(
+                ErrorType::MigrateFromExternalUnexpectedResponse
+                | ErrorType::MigrateFromExternalMissingUserinfo,
+            ) => &["userinfo"],
+            _ => &[],
+        };
+        // The most specific family first (a null duration traces body rules too), and in
+        // it a rule an open point decides (`duration.null` before `duration.default-60`).
+        return families
+            .iter()
+            .find_map(|f| {
+                let in_family = || trace.rules().filter(|r| r.id().split('.').next() == Some(*f));
+                in_family()
+                    .find(|r| matches!(r.source(), migrate_model::Source::Policy(_)))
+                    .or_else(|| in_family().next())
+            })
+            .unwrap_or(Rule::ResponseShape);
+    }
+    const SESSION_CLAIM: &str = "jwt.payload/https:~1~1stytch.com~1session";
+    const ORG_CLAIM: &str = "jwt.payload/https:~1~1stytch.com~1organization";
+    // A claims difference is named by what it shows, not by what else the case exercised,
+    // so that one bug is one kind of failure whatever the case around it.
+    let claims_rule = |below: &str| {
+        let segments: Vec<&str> = below.trim_start_matches('/').split('/').collect();
+        let key = segments.first().copied().unwrap_or("").replace("~1", "/").replace("~0", "~");
+        let nested = segments.len() > 1;
+        if note.contains("unexpected") && !nested && migrate_model::request::is_reserved(&key) {
+            Rule::ClaimsReserved
+        } else if note.contains("unexpected")
+            && !nested
+            && migrate_model::request::is_stytch_namespaced(&key)
+        {
+            Rule::ClaimsStytchNamespace
+        } else if note.contains("number") {
+            Rule::ClaimsNumberPrecision
+        } else if expected.is_array() || actual.is_array() {
+            Rule::ClaimsMergeArraysReplaced
+        } else if note.contains("unexpected") {
+            if actual.as_object().is_some_and(serde_json::Map::is_empty) {
+                Rule::ClaimsMergeEmptyObjectAfterDelete
+            } else if nested {
+                Rule::ClaimsMergeNullDeletesNested
+            } else {
+                Rule::ClaimsMergeNullDeletes
+            }
+        } else if note.contains("missing") && expected.as_object().is_some_and(serde_json::Map::is_empty) {
+            Rule::ClaimsMergeEmptyObjectAfterDelete
+        } else if nested {
+            Rule::ClaimsMergeDeep
+        } else {
+            Rule::ClaimsMergeAddOverwrite
+        }
+    };
+    // A timestamp that names the right instant in another spelling breaks only the format.
+    let same_instant = || {
+        let instant = |v: &Value| {
+            v.as_str().and_then(|t| {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+        };
+        matches!((instant(expected), instant(actual)), (Some(a), Some(b)) if a == b)
+    };
+    if path.ends_with("_at") && same_instant() {
+        return Rule::SessionTimestampFormat;
+    }
+    let field = path
+        .strip_prefix("/member_session")
+        .or_else(|| path.strip_prefix(SESSION_CLAIM));
+    if let Some(field) = field {
+        let name = field.trim_start_matches('/').split('/').next().unwrap_or("");
+        return match name {
+            "custom_claims" if field == "/custom_claims" && note.contains("must be an object") => {
+                Rule::SessionCustomClaimsPresent
+            }
+            "custom_claims" => claims_rule(field.strip_prefix("/custom_claims").unwrap_or("")),
+            "expires_at" => Rule::SessionExpiry,
+            "started_at" | "last_accessed_at" => Rule::SessionStartedNow,
+            "authentication_factors" => Rule::SessionAuthFactor,
+            "roles" => Rule::SessionRoles,
+            _ if path.starts_with(SESSION_CLAIM) => Rule::JwtStytchClaims,
+            _ => Rule::ResponseShape,
+        };
+    }
+    if path.starts_with(ORG_CLAIM) {
+        return Rule::JwtStytchClaims;
+    }
+    if path == "/member/status" {
+        return Rule::SessionMemberActive;
+    }
+    if path == "/member_id" || path.starts_with("/member/") {
+        return first_traced(
+            &[Rule::MemberEmailCase, Rule::MemberStatus],
+            Rule::MemberMustExist,
+        );
+    }
+    if path.starts_with("/organization/") {
+        return first_traced(
+            &[
+                Rule::OrgLookupOrder,
+                Rule::OrgSlugCase,
+                Rule::OrgByExternalId,
+                Rule::OrgBySlug,
+            ],
+            Rule::OrgById,
+        );
+    }
+    if path.starts_with("jwt.header") || path == "jwt.signature" {
+        return Rule::JwtHeader;
+    }
+    if let Some(claim) = path.strip_prefix("jwt.payload/") {
+        let name = claim.split('/').next().unwrap_or("");
+        return match name {
+            "iss" | "aud" | "sub" | "iat" | "nbf" | "jti" => Rule::JwtRegisteredClaims,
+            "exp" => Rule::JwtLifetime,
+            _ if note.contains("missing from the JWT") => Rule::JwtCustomClaimsTopLevel,
+            _ => claims_rule(claim),
+        };
+    }
+    Rule::ResponseShape
 }
 
 fn number_value(n: &Number) -> Value {

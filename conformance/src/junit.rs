@@ -10,7 +10,7 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 
 use crate::runner::Report;
-use crate::summary::render_failure;
+use crate::summary::{render_failure, Reproduce};
 
 /// One test case's outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,8 +51,14 @@ pub fn properties(report: &Report, target: &str) -> TestSuite {
         .map(|p| {
             let verdict = if let Some(why) = &p.skipped {
                 Verdict::Skipped(why.clone())
-            } else if let Some(f) = &p.failure {
-                Verdict::Failed(render_failure(p.property, f, report.seed, target))
+            } else if p.failure.is_some() {
+                let reproduce = Reproduce::target(target);
+                let blocks: Vec<String> = p
+                    .failures()
+                    .enumerate()
+                    .map(|(n, f)| render_failure(p.property, n + 1, f, report.seed, &reproduce))
+                    .collect();
+                Verdict::Failed(blocks.join("\n\n"))
             } else if let Some(t) = &p.transport {
                 Verdict::Failed(format!(
                     "{} cases failed at the transport level; the first: {}",

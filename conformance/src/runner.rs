@@ -36,6 +36,10 @@ pub struct RunConfig {
     /// from 0) when `i % n == k - 1`. The cases are the same as in an unsharded run with the
     /// same seed, so `n` jobs with `k = 1..=n` cover it exactly.
     pub shard: Option<(u32, u32)>,
+    /// Run every case of every property even after a failure, and report each kind of
+    /// failure (the set of rules its differences break) with its own minimal case. Without
+    /// it a property stops at its first failing case.
+    pub keep_going: bool,
 }
 
 impl Default for RunConfig {
@@ -48,6 +52,7 @@ impl Default for RunConfig {
             max_shrink_iters: 2048,
             max_consecutive_transport_failures: 3,
             shard: None,
+            keep_going: false,
         }
     }
 }
@@ -102,6 +107,9 @@ pub struct PropertyReport {
     pub cases: u32,
     /// The minimal failing case, when one failed.
     pub failure: Option<Failure>,
+    /// Under `keep_going`, the minimal case of each further kind of failure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_failures: Vec<Failure>,
     /// The transport failures (timeouts, refused connections, dead subprocesses, ...), which
     /// are never shrunk.
     pub transport: Option<TransportFailures>,
@@ -113,6 +121,11 @@ impl PropertyReport {
     /// Whether the property passed: no failure, no transport failure, not skipped.
     pub fn passed(&self) -> bool {
         self.failure.is_none() && self.transport.is_none() && self.skipped.is_none()
+    }
+
+    /// Every kind of failure, the first one first.
+    pub fn failures(&self) -> impl Iterator<Item = &Failure> {
+        self.failure.iter().chain(&self.more_failures)
     }
 }
 
@@ -138,6 +151,11 @@ pub struct Failure {
     pub actual: Value,
     /// Every difference, as JSON paths.
     pub differences: Vec<Difference>,
+    /// The sorted rule ids the differences break (the first difference's rule names the kind
+    /// of failure under `keep_going`).
+    pub rules: Vec<&'static str>,
+    /// Failing cases of this kind (under `keep_going`; otherwise 1, the run stopped).
+    pub count: u32,
 }
 
 /// What a run exercised: cases per rule id, per outcome and per boundary. A boundary never
@@ -379,6 +397,7 @@ fn failure_of(path: &str, note: String) -> Difference {
         expected: Value::Null,
         actual: Value::Null,
         note,
+        rule: None,
     }
 }
 
@@ -492,6 +511,7 @@ pub fn check_case_against(
                 expected: json!("a value never seen before in this run"),
                 actual: json!(value),
                 note: "an opaque value was reused across calls".into(),
+                rule: Some(Rule::ResponseShape.id()),
             });
         }
     }
@@ -531,6 +551,7 @@ pub fn run(imp: &mut dyn Implementation, target: &str, config: &RunConfig) -> Re
                 property: property.name(),
                 cases: 0,
                 failure: None,
+                more_failures: Vec::new(),
                 transport: None,
                 skipped: Some(format!("not run: {why}")),
             });
@@ -573,6 +594,62 @@ struct TransportLog {
     in_a_row: u32,
 }
 
+/// The kind of a failure: the rule its first difference breaks (`adapter` for a difference
+/// no rule decides). Under `keep_going` each kind is shrunk and reported once. The other
+/// differences of a case are mostly consequences of the first (a wrong status brings a
+/// wrong envelope), so they do not make a kind of their own.
+fn kind_of(differences: &[Difference]) -> &'static str {
+    differences
+        .first()
+        .map_or("adapter", |d| d.rule.unwrap_or("adapter"))
+}
+
+/// Every rule the differences break, sorted, once each.
+fn rules_of(differences: &[Difference]) -> Vec<&'static str> {
+    let mut kind: Vec<&'static str> = differences
+        .iter()
+        .map(|d| d.rule.unwrap_or("adapter"))
+        .collect();
+    kind.sort_unstable();
+    kind.dedup();
+    kind
+}
+
+/// A kind of failure seen in the first pass of a `keep_going` run.
+#[derive(Debug)]
+struct Kind {
+    rule: &'static str,
+    /// The index of the first case of this kind, in generation order.
+    index: u32,
+    /// Cases of this kind.
+    count: u32,
+    /// That first case and its report, in case the failure does not come back when shrunk.
+    first: Failure,
+}
+
+/// The most kinds of failure one property reports under `keep_going` (the rest are counted
+/// in the last one's line, not shrunk).
+const MAX_KINDS: usize = 8;
+
+/// The state one property's run updates from inside proptest's `Fn` closure.
+struct PropertyState<'a> {
+    imp: &'a mut dyn Implementation,
+    seen: &'a mut Seen,
+    coverage: &'a mut Coverage,
+    gone: &'a mut Option<String>,
+    /// Cases run (not counting other shards' cases or shrinking).
+    count: u32,
+    /// Set once the first failure is being shrunk.
+    failed: bool,
+    transport: TransportLog,
+    /// Cases generated so far (every shard's).
+    generated: u32,
+    kinds: Vec<Kind>,
+    /// Failing cases beyond `MAX_KINDS` kinds.
+    unclassified: u32,
+    last_progress: Instant,
+}
+
 #[allow(
     clippy::too_many_arguments,
     reason = "the run's shared state, passed down one level"
@@ -593,129 +670,143 @@ fn run_property(
         failure_persistence: None,
         ..Config::default()
     };
-    let mut runner = TestRunner::new_with_rng(proptest_config, rng_for(config.seed, stream));
-    // The closure proptest calls is `Fn`; the state it updates lives in cells.
-    let state = RefCell::new((
+    let started = Instant::now();
+    // The closure proptest calls is `Fn`; the state it updates lives in a cell.
+    let state = RefCell::new(PropertyState {
         imp,
         seen,
         coverage,
-        0u32,
-        false,
-        TransportLog::default(),
         gone,
-    ));
-    let started = Instant::now();
-    let last_progress = std::cell::Cell::new(started);
-    let generated = std::cell::Cell::new(0u32);
+        count: 0,
+        failed: false,
+        transport: TransportLog::default(),
+        generated: 0,
+        kinds: Vec::new(),
+        unclassified: 0,
+        last_progress: started,
+    });
+    let mut runner = TestRunner::new_with_rng(proptest_config.clone(), rng_for(config.seed, stream));
     let result = runner.run(&property.strategy(), |case| {
-        let mut guard = state.borrow_mut();
-        let (imp, seen, coverage, count, failed, transport, gone) = &mut *guard;
-        if gone.is_some() {
+        let mut st = state.borrow_mut();
+        if st.gone.is_some() {
             // The target stopped answering: the remaining cases are not sent.
             return Ok(());
         }
-        if !*failed {
+        let index = st.generated;
+        if !st.failed {
             // Another shard's case passes here untouched; shrinking runs every candidate.
-            let index = generated.get();
-            generated.set(index + 1);
+            st.generated += 1;
             if let Some((k, n)) = config.shard {
                 if index % n.max(1) != k.saturating_sub(1) {
                     return Ok(());
                 }
             }
         }
-        let result = check_case(&mut **imp, caps, &case, seen).map_err(TestCaseError::fail)?;
+        let st = &mut *st;
+        let result = check_case(&mut *st.imp, caps, &case, st.seen).map_err(TestCaseError::fail)?;
         if let Some(message) = result.transport {
             // Never shrunk: while shrinking, a transport failure is not the failure being
             // minimised, so the candidate counts as passing.
-            if !*failed {
-                *count += 1;
-                transport.in_a_row += 1;
-                match &mut transport.failures {
+            if !st.failed {
+                st.count += 1;
+                st.transport.in_a_row += 1;
+                match &mut st.transport.failures {
                     Some(f) => f.count += 1,
                     None => {
-                        transport.failures = Some(TransportFailures {
+                        st.transport.failures = Some(TransportFailures {
                             count: 1,
                             first: message.clone(),
                             case: case.to_json(),
                         })
                     }
                 }
-                if transport.in_a_row >= config.max_consecutive_transport_failures.max(1) {
-                    **gone = Some(format!(
+                if st.transport.in_a_row >= config.max_consecutive_transport_failures.max(1) {
+                    *st.gone = Some(format!(
                         "the target failed {} calls in a row at the transport level",
-                        transport.in_a_row
+                        st.transport.in_a_row
                     ));
                 }
             }
             return Ok(());
         }
-        transport.in_a_row = 0;
-        if !*failed {
-            *count += 1;
-            coverage.record(
+        st.transport.in_a_row = 0;
+        if !st.failed {
+            st.count += 1;
+            st.coverage.record(
                 &case,
                 &result.evaluation.trace,
                 &result.evaluation.outcome,
                 &caps.profile,
             );
             // A line a second on long runs; short properties print only their end.
-            if config.progress && last_progress.get().elapsed() >= Duration::from_secs(1) {
-                last_progress.set(Instant::now());
+            if config.progress && st.last_progress.elapsed() >= Duration::from_secs(1) {
+                st.last_progress = Instant::now();
+                let kinds = if st.kinds.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} kinds of failure so far", st.kinds.len())
+                };
                 eprintln!(
-                    "  {:<16} {:>7}/{} cases",
+                    "  {:<16} {:>7}/{} cases{kinds}",
                     property.name(),
-                    count,
+                    st.count,
                     config.cases
                 );
             }
         }
         if result.differences.is_empty() {
-            Ok(())
-        } else {
-            *failed = true;
-            Err(TestCaseError::fail(format!(
-                "{} differences",
-                result.differences.len()
-            )))
+            return Ok(());
         }
+        if config.keep_going {
+            // First pass: every case runs; each kind of failure is remembered, shrunk later.
+            let rule = kind_of(&result.differences);
+            let known = st.kinds.len();
+            match st.kinds.iter_mut().find(|k| k.rule == rule) {
+                Some(k) => k.count += 1,
+                None if known < MAX_KINDS => st.kinds.push(Kind {
+                    rule,
+                    index,
+                    count: 1,
+                    first: failure_from(&case, &result),
+                }),
+                None => st.unclassified += 1,
+            }
+            return Ok(());
+        }
+        st.failed = true;
+        Err(TestCaseError::fail(format!(
+            "{} differences",
+            result.differences.len()
+        )))
     });
-    let (imp, seen, _, count, failed, transport, _) = state.into_inner();
-    if config.progress {
-        let verdict = if failed {
-            "failed; shrinking done"
-        } else {
-            "passed"
-        };
-        eprintln!(
-            "  {:<16} {:>7}/{} cases, {verdict} ({:.1} s)",
-            property.name(),
-            count,
-            config.cases,
-            started.elapsed().as_secs_f64()
-        );
-    }
-    let failure = match result {
-        Ok(()) => None,
+    let PropertyState {
+        imp,
+        seen,
+        count,
+        failed,
+        transport,
+        kinds,
+        unclassified,
+        ..
+    } = state.into_inner();
+    let mut failures = Vec::new();
+    match result {
+        Ok(()) => {}
         Err(TestError::Fail(_, case)) => {
             // Run the minimal case once more to report it in full.
-            let replay = check_case(imp, caps, &case, seen);
-            Some(match replay {
-                Ok(r) => Failure {
-                    case: case.to_json(),
-                    expected: r.expected_json(),
-                    actual: r.actual_json(),
-                    differences: r.differences,
-                },
+            failures.push(match check_case(imp, caps, &case, seen) {
+                Ok(r) => failure_from(&case, &r),
                 Err(e) => Failure {
                     case: case.to_json(),
                     expected: Value::Null,
                     actual: Value::Null,
                     differences: vec![failure_of("", e)],
+                    rules: vec!["adapter"],
+                    count: 1,
                 },
-            })
+            });
         }
-        Err(TestError::Abort(why)) => Some(Failure {
+        Err(TestError::Abort(why)) => failures.push(Failure {
             case: CaseJson {
                 world: crate::gen::world(migrate_model::MemberStatus::Active, 527_040, "{}"),
                 now: crate::gen::NOW,
@@ -725,13 +816,114 @@ fn run_property(
             expected: Value::Null,
             actual: Value::Null,
             differences: vec![failure_of("", format!("the run aborted: {why}"))],
+            rules: vec!["adapter"],
+            count: 1,
         }),
-    };
+    }
+    // Second pass of a keep-going run: each kind shrunk from its first case.
+    let kinds_found = kinds.len();
+    for (n, kind) in kinds.into_iter().enumerate() {
+        if config.progress {
+            eprintln!(
+                "  {:<16} shrinking failure kind {}/{kinds_found} [{}] ({} cases)",
+                property.name(),
+                n + 1,
+                kind.rule,
+                kind.count
+            );
+        }
+        let mut failure = shrink_kind(imp, caps, property, stream, config, seen, &kind)
+            .unwrap_or(kind.first);
+        failure.count = kind.count;
+        failures.push(failure);
+    }
+    if unclassified > 0 {
+        if let Some(last) = failures.last_mut() {
+            last.differences.push(failure_of(
+                "",
+                format!("{unclassified} more failing cases of other kinds were not shrunk (at most {MAX_KINDS} kinds are)"),
+            ));
+        }
+    }
+    if config.progress {
+        let verdict = match failures.len() {
+            0 if !failed => "passed".to_owned(),
+            1 => "failed; shrinking done".to_owned(),
+            k => format!("failed: {k} kinds of failure, each shrunk"),
+        };
+        eprintln!(
+            "  {:<16} {:>7}/{} cases, {verdict} ({:.1} s)",
+            property.name(),
+            count,
+            config.cases,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let mut failures = failures.into_iter();
     PropertyReport {
         property: property.name(),
         cases: count,
-        failure,
+        failure: failures.next(),
+        more_failures: failures.collect(),
         transport: transport.failures,
         skipped: None,
+    }
+}
+
+fn failure_from(case: &Case, r: &CaseResult) -> Failure {
+    Failure {
+        case: case.to_json(),
+        expected: r.expected_json(),
+        actual: r.actual_json(),
+        rules: rules_of(&r.differences),
+        differences: r.differences.clone(),
+        count: 1,
+    }
+}
+
+/// Regenerates the property's cases up to `kind.index` without calling the target, then
+/// shrinks that case while the failure stays of the same kind. `None` when the case no
+/// longer fails so (a flaky implementation): the first-pass report stands.
+fn shrink_kind(
+    imp: &mut dyn Implementation,
+    caps: &Capabilities,
+    property: Property,
+    stream: u64,
+    config: &RunConfig,
+    seen: &mut Seen,
+    kind: &Kind,
+) -> Option<Failure> {
+    let proptest_config = Config {
+        cases: config.cases,
+        max_shrink_iters: config.max_shrink_iters,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(proptest_config, rng_for(config.seed, stream));
+    let state = RefCell::new((imp, seen, 0u32, false));
+    let result = runner.run(&property.strategy(), |case| {
+        let mut guard = state.borrow_mut();
+        let (imp, seen, generated, shrinking) = &mut *guard;
+        if !*shrinking {
+            let index = *generated;
+            *generated += 1;
+            if index != kind.index {
+                return Ok(());
+            }
+        }
+        let r = check_case(&mut **imp, caps, &case, seen).map_err(TestCaseError::fail)?;
+        if r.transport.is_none() && !r.differences.is_empty() && kind_of(&r.differences) == kind.rule {
+            *shrinking = true;
+            Err(TestCaseError::fail("the same kind of failure"))
+        } else {
+            Ok(())
+        }
+    });
+    let (imp, seen, _, _) = state.into_inner();
+    match result {
+        Err(TestError::Fail(_, case)) => check_case(imp, caps, &case, seen)
+            .ok()
+            .map(|r| failure_from(&case, &r)),
+        _ => None,
     }
 }

@@ -2,10 +2,46 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
+use base64::Engine as _;
 use serde_json::json;
 
+use crate::http::NOW_HEADER;
 use crate::runner::{Failure, Report};
+
+/// How a failure can be reproduced: what the lines printed under it say.
+#[derive(Clone, Debug, Default)]
+pub struct Reproduce {
+    /// The target's arguments as the command line takes them, already quoted for the shell
+    /// (`--target NAME` and any `--secret` or `--timeout`).
+    pub target_args: String,
+    /// For a target reachable over HTTP with the control routes: the base URL that curl
+    /// commands are sent to.
+    pub http_base: Option<String>,
+    /// What the curl commands put for the secret (shell text such as
+    /// `"$MIGRATE_CONFORMANCE_SECRET"`); `None` sends no credentials.
+    pub secret: Option<String>,
+    /// A line printed before the curl commands (how to start the server they are sent to).
+    pub http_note: Option<String>,
+    /// The directory each minimal case is written to as a vector file (`--failures-dir`).
+    pub failures_dir: Option<PathBuf>,
+}
+
+impl Reproduce {
+    /// Only the target's arguments.
+    pub fn target(target_args: &str) -> Reproduce {
+        Reproduce {
+            target_args: target_args.to_owned(),
+            ..Reproduce::default()
+        }
+    }
+}
+
+/// The file name of a property's `n`th kind of failure (from 1) under `--failures-dir`.
+pub fn failure_file_name(property: &str, n: usize) -> String {
+    format!("{property}-{n}.json")
+}
 
 /// The families rules are grouped in, by id prefix.
 const FAMILIES: &[&str] = &[
@@ -15,7 +51,7 @@ const FAMILIES: &[&str] = &[
 
 /// The summary of a run: each property, coverage by rule family, outcomes, boundaries, and
 /// each failure's minimal counterexample.
-pub fn render(report: &Report, target_for_replay: &str) -> String {
+pub fn render(report: &Report, reproduce: &Reproduce) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{:<18} {:>7}  result", "property", "cases");
     for p in &report.properties {
@@ -23,10 +59,18 @@ pub fn render(report: &Report, target_for_replay: &str) -> String {
             (_, Some(why)) => format!("SKIPPED ({why})"),
             (None, None) if p.transport.is_none() => "passed".to_owned(),
             (None, None) => "FAILED".to_owned(),
-            (Some(f), None) => format!(
-                "FAILED ({} differences in the minimal case)",
-                f.differences.len()
+            (Some(f), None) if p.more_failures.is_empty() => format!(
+                "FAILED ({} differences in the minimal case; rules {})",
+                f.differences.len(),
+                f.rules.join(", ")
             ),
+            (Some(_), None) => {
+                let failing: u32 = p.failures().map(|f| f.count).sum();
+                format!(
+                    "FAILED ({} kinds of failure in {failing} cases)",
+                    p.more_failures.len() + 1
+                )
+            }
         };
         if let Some(t) = &p.transport {
             let _ = write!(
@@ -85,11 +129,11 @@ pub fn render(report: &Report, target_for_replay: &str) -> String {
     }
 
     for p in &report.properties {
-        if let Some(f) = &p.failure {
+        for (n, f) in p.failures().enumerate() {
             let _ = writeln!(
                 out,
                 "\n{}",
-                render_failure(p.property, f, report.seed, target_for_replay)
+                render_failure(p.property, n + 1, f, report.seed, reproduce)
             );
         }
     }
@@ -122,35 +166,134 @@ pub fn shell_command(words: &[&str]) -> String {
         .join(" ")
 }
 
-/// One failure: the differences, then the case as JSON ready to save and replay.
-/// `target` is the target's arguments as the command line takes them (`--target NAME` and
-/// any `--secret` or `--timeout`), already quoted.
-pub fn render_failure(property: &str, f: &Failure, seed: u64, target: &str) -> String {
+/// One failure, the `n`th kind (from 1) of its property: the rules it breaks, the
+/// differences, how to reproduce it (the command, curl commands for an HTTP target), then the
+/// case as JSON ready to save and replay, or the file it was saved to.
+pub fn render_failure(
+    property: &str,
+    n: usize,
+    f: &Failure,
+    seed: u64,
+    reproduce: &Reproduce,
+) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "=== {property}: minimal counterexample");
+    let of_cases = if f.count > 1 {
+        format!(" ({} failing cases of this kind)", f.count)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "=== {property}: minimal counterexample{}{of_cases}",
+        if n > 1 {
+            format!(" of failure kind {n}")
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(out, "  breaks: {}", f.rules.join(", "));
     for d in &f.differences {
         let _ = writeln!(out, "  {d}");
     }
-    let case = json!({
-        "world": f.case.world,
-        "now": f.case.now,
-        "request": f.case.request,
-        "request_base64": f.case.request_base64,
-        "expected": f.expected,
-        "actual": f.actual,
-    });
+    let target = &reproduce.target_args;
     let _ = writeln!(
         out,
         "  reproduce: migrate-conformance check {target} --seed {seed} --property {property}"
     );
-    let _ = writeln!(
-        out,
-        "  or save the case below and run: migrate-conformance replay CASE.json {target}"
-    );
-    let _ = write!(
-        out,
-        "{}",
-        serde_json::to_string_pretty(&case).unwrap_or_default()
-    );
+    if let Some(base) = &reproduce.http_base {
+        if let Some(note) = &reproduce.http_note {
+            let _ = writeln!(out, "  {note}");
+        }
+        for line in curl_commands(f, base, reproduce.secret.as_deref()) {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    match &reproduce.failures_dir {
+        Some(dir) => {
+            let path = dir.join(failure_file_name(property, n));
+            let path = path.display().to_string();
+            let _ = write!(
+                out,
+                "  saved as a vector file: {path}\n  replay it: {}",
+                shell_command(&["migrate-conformance", "vectors", "run", &path])
+                    + " "
+                    + target
+            );
+        }
+        None => {
+            let case = json!({
+                "world": f.case.world,
+                "now": f.case.now,
+                "request": f.case.request,
+                "request_base64": f.case.request_base64,
+                "expected": f.expected,
+                "actual": f.actual,
+            });
+            let _ = writeln!(
+                out,
+                "  or save the case below and run: migrate-conformance replay CASE.json {target}"
+            );
+            let _ = write!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&case).unwrap_or_default()
+            );
+        }
+    }
     out
+}
+
+/// The curl commands that replay a failing case against an HTTP target with the control
+/// routes: load the world, then send the request (its exact bytes) at the case's clock.
+pub fn curl_commands(f: &Failure, base: &str, secret: Option<&str>) -> Vec<String> {
+    let base = base.trim_end_matches('/');
+    let world = serde_json::to_string(&f.case.world).unwrap_or_default();
+    let load = shell_command(&[
+        "curl",
+        "-sS",
+        "-X",
+        "PUT",
+        &format!("{base}/_conformance/world"),
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &world,
+    ]);
+    let mut call = shell_command(&[
+        "curl",
+        "-sS",
+        "-X",
+        "POST",
+        &format!("{base}/v1/b2b/sessions/migrate"),
+        "-H",
+        "Content-Type: application/json",
+        "-H",
+        &format!("{NOW_HEADER}: {}", f.case.now),
+    ]);
+    if let Some(secret) = secret {
+        // The secret is shell text (a variable), so it is not quoted again.
+        let user = shlex::try_quote(&format!("{}:", f.case.world.project_id))
+            .map(|q| q.into_owned())
+            .unwrap_or_default();
+        let _ = write!(call, " -u {user}{secret}");
+    }
+    let bytes = match (&f.case.request, &f.case.request_base64) {
+        (Some(text), _) => text.as_bytes().to_vec(),
+        (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap_or_default(),
+        (None, None) => Vec::new(),
+    };
+    let inline = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| shlex::try_quote(text).ok());
+    let call = match inline {
+        Some(quoted) => format!("{call} --data-binary {quoted}"),
+        // Bytes a shell word cannot hold (NUL, invalid UTF-8) go through base64.
+        None => format!(
+            "printf '%s' {} | base64 -d | {call} --data-binary @-",
+            base64::engine::general_purpose::STANDARD.encode(&bytes)
+        ),
+    };
+    vec![load, call]
 }

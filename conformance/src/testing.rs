@@ -32,7 +32,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use crate::adapter::Implementation;
 use crate::gen::Property;
 use crate::runner::{run, RunConfig};
-use crate::summary::render_failure;
+use crate::summary::{render_failure, Reproduce};
 
 /// Builds a fresh implementation for each test.
 pub type Factory = Arc<dyn Fn() -> Box<dyn Implementation> + Send + Sync>;
@@ -123,13 +123,16 @@ pub fn property_trials(factory: Factory, config: &RunConfig) -> Vec<Trial> {
                 let Some(p) = report.properties.first() else {
                     return Err(Failed::from("the property did not run"));
                 };
-                if let Some(f) = &p.failure {
-                    return Err(Failed::from(render_failure(
-                        property.name(),
-                        f,
-                        config.seed,
-                        "--target TARGET",
-                    )));
+                if p.failure.is_some() {
+                    let reproduce = Reproduce::target("--target TARGET");
+                    let blocks: Vec<String> = p
+                        .failures()
+                        .enumerate()
+                        .map(|(n, f)| {
+                            render_failure(property.name(), n + 1, f, config.seed, &reproduce)
+                        })
+                        .collect();
+                    return Err(Failed::from(blocks.join("\n\n")));
                 }
                 match (&p.transport, &p.skipped) {
                     (Some(t), _) => Err(Failed::from(format!(

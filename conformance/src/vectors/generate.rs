@@ -251,6 +251,17 @@ impl Official {
 }
 
 fn vector_of(c: &Curated, model: &Model, official: &Official) -> Result<Vector, String> {
+    vector_with(c, model, official, true)
+}
+
+/// `vector_of`, where `published` also demands that a successful request has the official
+/// request schema (as the published files promise; a saved failure may not).
+fn vector_with(
+    c: &Curated,
+    model: &Model,
+    official: &Official,
+    published: bool,
+) -> Result<Vector, String> {
     let mut ev = Evaluator {
         model,
         now: c.now,
@@ -296,7 +307,7 @@ fn vector_of(c: &Curated, model: &Model, official: &Official) -> Result<Vector, 
                     c.id
                 ));
             }
-            if let Some(r) = &request {
+            if let Some(r) = request.as_ref().filter(|_| published) {
                 if let Some(errors) = official.request.iter_errors(r).next() {
                     return Err(format!(
                         "{}: a successful request violates the official schema: {errors}",
@@ -351,6 +362,45 @@ fn regressions(saved: &[SavedCase]) -> Result<Vec<(Curated, World)>, String> {
             ))
         })
         .collect()
+}
+
+/// One case as a vector file of its own, family `failures`, id `failures/NAME`: the
+/// format of `fixtures/`, so that `vectors run FILE` replays it and the case can join
+/// `fixtures/cases/counterexamples.json`. The vector lists the rule that decided the
+/// model's outcome, and its outcome under every combination of the flags that matter.
+pub fn case_file(name: &str, comment: &str, case: &CaseJson) -> Result<VectorFile, String> {
+    let official = Official::new()?;
+    let case = case.clone().into_case()?;
+    let model = Model::new(case.world.clone()).map_err(|e| format!("{name}: {e}"))?;
+    let eval = model
+        .migrate(case.now, &Policy::default(), &case.body)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let rule = match &eval.outcome {
+        Outcome::Error(e) => e.rule,
+        Outcome::Success(_) => Rule::ResponseShape,
+    };
+    let curated = Curated {
+        id: format!("failures/{name}"),
+        rules: vec![rule],
+        comment: comment.to_owned(),
+        world: "",
+        now: case.now,
+        body: case.body,
+    };
+    let vector = vector_with(&curated, &model, &official, false)?;
+    Ok(VectorFile {
+        format: FORMAT.to_owned(),
+        family: "failures".to_owned(),
+        description: "A minimal failing case written by `migrate-conformance check --failures-dir`."
+            .to_owned(),
+        notes: notes(),
+        constraints: constraints(),
+        groups: vec![Group {
+            name: "world".to_owned(),
+            world: case.world,
+            vectors: vec![vector],
+        }],
+    })
 }
 
 /// Generates every file from the curated lists and the saved counterexamples.

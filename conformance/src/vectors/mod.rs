@@ -148,7 +148,15 @@ pub fn expected_for<'v>(v: &'v Vector, profile: &Policy) -> Result<&'v Expected,
 }
 
 /// The expected outcome as the comparator takes it.
-fn evaluation_of(expected: &Expected, body: &[u8]) -> Result<Evaluation, String> {
+/// The vector's expectation as the comparator's input. The vector's rules stand in for the
+/// model's trace (they name what each difference breaks); an error is attributed to the
+/// first of them.
+fn evaluation_of(expected: &Expected, body: &[u8], rules: &[String]) -> Result<Evaluation, String> {
+    let rules: Vec<Rule> = rules.iter().filter_map(|r| Rule::from_id(r)).collect();
+    let mut trace = Trace::default();
+    for rule in &rules {
+        trace.hit(*rule);
+    }
     let outcome = match expected {
         Expected::Error(e) => {
             let parse_type = |t: &str| {
@@ -161,7 +169,11 @@ fn evaluation_of(expected: &Expected, body: &[u8]) -> Result<Evaluation, String>
                     .iter()
                     .map(|t| parse_type(t))
                     .collect::<Result<_, _>>()?,
-                rule: Rule::ErrorEnvelope,
+                rule: rules
+                    .iter()
+                    .copied()
+                    .find(|r| *r != Rule::WorldValid)
+                    .unwrap_or(Rule::ErrorEnvelope),
                 message: "see the vector".into(),
             })
         }
@@ -216,10 +228,7 @@ fn evaluation_of(expected: &Expected, body: &[u8]) -> Result<Evaluation, String>
             }))
         }
     };
-    Ok(Evaluation {
-        outcome,
-        trace: Trace::default(),
-    })
+    Ok(Evaluation { outcome, trace })
 }
 
 /// One vector's result against a target.
@@ -246,13 +255,14 @@ pub fn run_vector(
             expected: Value::Null,
             actual: Value::Null,
             note,
+            rule: None,
         }],
     };
     let body = match request_bytes(v) {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let expected = match expected_for(v, &caps.profile).and_then(|e| evaluation_of(e, &body)) {
+    let expected = match expected_for(v, &caps.profile).and_then(|e| evaluation_of(e, &body, &v.rules)) {
         Ok(e) => e,
         Err(e) => return fail(e),
     };
