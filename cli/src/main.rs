@@ -12,7 +12,9 @@ use migrate_conformance::runner::{check_case, run, RunConfig, Seen};
 use migrate_conformance::summary::{render, shell_command, Reproduce};
 use migrate_conformance_cli::bugzoo::{kill_matrix, render as render_matrix};
 use migrate_conformance_cli::sample::{Bug, Sample};
-use migrate_conformance_cli::targets::{open, TargetOptions, DEFAULT_TARGET};
+use migrate_conformance_cli::targets::{
+    open, Setup, TargetOptions, DEFAULT_TARGET, DEFAULT_USERINFO_LISTEN,
+};
 use serde_json::Value;
 
 #[derive(Debug, Parser)]
@@ -114,6 +116,19 @@ struct TargetArgs {
     /// a call that takes longer is a transport failure.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     timeout: f64,
+    /// How each world gets into an `http://` target (or the emulator): `control` through
+    /// `PUT /_conformance/world`, or `public-api` through the public organization and member
+    /// API, with a UserInfo stub on loopback the target must be configured with (worlds
+    /// the public API cannot create are skipped and counted). See conformance/TARGETS.md.
+    #[arg(long, value_enum, default_value_t = Setup::Control)]
+    setup: Setup,
+    /// The target's project id (`--setup public-api` with an `http://` target).
+    #[arg(long, env = "MIGRATE_CONFORMANCE_PROJECT_ID")]
+    project_id: Option<String>,
+    /// Where the UserInfo stub of `--setup public-api` listens (the target's UserInfo URL
+    /// is http://ADDR/userinfo).
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_USERINFO_LISTEN)]
+    userinfo_listen: String,
 }
 
 impl TargetArgs {
@@ -127,6 +142,9 @@ impl TargetArgs {
         let options = TargetOptions {
             secret: self.secret.clone(),
             timeout: std::time::Duration::from_secs_f64(self.timeout),
+            setup: self.setup,
+            project_id: self.project_id.clone(),
+            userinfo_listen: self.userinfo_listen.clone(),
         };
         open(&self.target, &options).map_err(|e| UsageError(e.message))
     }
@@ -138,6 +156,15 @@ impl TargetArgs {
         let mut words = vec!["--target", self.target.as_str()];
         if self.timeout != 10.0 {
             words.extend(["--timeout", timeout.as_str()]);
+        }
+        if self.setup == Setup::PublicApi {
+            words.extend(["--setup", "public-api"]);
+            if let Some(project) = &self.project_id {
+                words.extend(["--project-id", project.as_str()]);
+            }
+            if self.userinfo_listen != DEFAULT_USERINFO_LISTEN {
+                words.extend(["--userinfo-listen", self.userinfo_listen.as_str()]);
+            }
         }
         let mut line = shell_command(&words);
         if self.secret.is_some() {
@@ -153,16 +180,23 @@ impl TargetArgs {
     /// started by hand (its port is gone when the run ends).
     fn reproduce_with_curl(&self) -> Reproduce {
         let mut r = Reproduce::target(&self.reproduce());
-        if self.target.starts_with("http://") {
+        if self.setup == Setup::PublicApi {
+            // The world lives in the target under other ids: the case replays through the
+            // command, not through the control routes.
+        } else if self.target.starts_with("http://") {
             r.http_base = Some(self.target.clone());
-            r.http_note = Some("with curl (the target keeps its state between the two calls):".into());
+            r.http_note =
+                Some("with curl (the target keeps its state between the two calls):".into());
             r.secret = self
                 .secret
                 .is_some()
                 .then(|| "\"$MIGRATE_CONFORMANCE_SECRET\"".to_owned());
         } else if self.target == DEFAULT_TARGET {
             r.http_base = Some("http://127.0.0.1:8080".into());
-            r.http_note = Some("with curl, after starting `migrate-emulator --control --listen 127.0.0.1:8080`:".into());
+            r.http_note = Some(
+                "with curl, after starting `migrate-emulator --control --listen 127.0.0.1:8080`:"
+                    .into(),
+            );
             r.secret = Some(migrate_emulator::config::DEFAULT_SECRET.to_owned());
         }
         r
@@ -321,7 +355,10 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             };
             if let Some(dir) = &failures_dir {
                 std::fs::create_dir_all(dir).map_err(|e| {
-                    UsageError(format!("cannot create --failures-dir {}: {e}", dir.display()))
+                    UsageError(format!(
+                        "cannot create --failures-dir {}: {e}",
+                        dir.display()
+                    ))
                 })?;
             }
             let mut imp = target.open()?;

@@ -9,10 +9,17 @@
 //!   [`migrate_conformance::http`] (`--secret` gives its project secret);
 //! - `cmd:PROGRAM ARG...` — any implementation speaking the subprocess protocol of
 //!   [`migrate_conformance::subprocess`] (split on whitespace).
+//!
+//! With [`Setup::PublicApi`], an `http://` target (or the embedded emulator, started without
+//! its control routes) is seeded through its public organization and member API instead
+//! ([`migrate_conformance::public_api`]).
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use migrate_conformance::http::{Http, HttpOptions};
+use migrate_conformance::public_api::{PublicApi, UserInfoStub};
 use migrate_conformance::subprocess::{Subprocess, SubprocessOptions};
 use migrate_conformance::{AdapterError, Capabilities, HttpResponse, Implementation};
 use migrate_emulator::config::Settings;
@@ -27,6 +34,16 @@ pub const DEFAULT_TARGET: &str = "emulator";
 /// What every target form is, for `--help` and errors.
 pub const TARGET_FORMS: &str = "`emulator` (the embedded emulator over HTTP, the default), `sample` (in-process), `bugzoo:NAME`, `http://HOST:PORT` and `cmd:PROGRAM ARG...`";
 
+/// How each world gets into an HTTP target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Setup {
+    /// `PUT /_conformance/world` (the control routes).
+    #[default]
+    Control,
+    /// The public organization and member API, with a UserInfo stub on loopback.
+    PublicApi,
+}
+
 /// How to reach a target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TargetOptions {
@@ -34,19 +51,35 @@ pub struct TargetOptions {
     pub secret: Option<String>,
     /// The most one call may take on an `http://`, `cmd:` or `emulator` target.
     pub timeout: Duration,
+    /// How worlds are loaded into an HTTP target.
+    pub setup: Setup,
+    /// The target's project id, for [`Setup::PublicApi`].
+    pub project_id: Option<String>,
+    /// Where the UserInfo stub of [`Setup::PublicApi`] listens for an `http://` target.
+    pub userinfo_listen: String,
 }
+
+/// Where the UserInfo stub listens by default: a fixed port, so that a target can be
+/// configured with its URL before the run.
+pub const DEFAULT_USERINFO_LISTEN: &str = "127.0.0.1:18901";
 
 impl Default for TargetOptions {
     fn default() -> Self {
         TargetOptions {
             secret: None,
             timeout: Duration::from_secs(10),
+            setup: Setup::Control,
+            project_id: None,
+            userinfo_listen: DEFAULT_USERINFO_LISTEN.to_owned(),
         }
     }
 }
 
 /// Opens the target named `name`.
 pub fn open(name: &str, options: &TargetOptions) -> Result<Box<dyn Implementation>, AdapterError> {
+    if options.setup == Setup::PublicApi {
+        return open_public(name, options);
+    }
     if name == "emulator" {
         return Ok(Box::new(EmbeddedEmulator::start(options.timeout)?));
     }
@@ -90,6 +123,84 @@ pub fn open(name: &str, options: &TargetOptions) -> Result<Box<dyn Implementatio
     Err(AdapterError::new(format!(
         "unknown target {name:?}; targets are {TARGET_FORMS}"
     )))
+}
+
+fn open_public(
+    name: &str,
+    options: &TargetOptions,
+) -> Result<Box<dyn Implementation>, AdapterError> {
+    let http_options = HttpOptions {
+        secret: options.secret.clone(),
+        timeout: options.timeout,
+        ..HttpOptions::default()
+    };
+    if name == "emulator" {
+        // The emulator without control routes, its UserInfo URL pointing at the stub.
+        let stub = Arc::new(UserInfoStub::start("127.0.0.1:0")?);
+        let settings = Settings {
+            userinfo_url: Some(stub.url().to_owned()),
+            ..Settings::default()
+        };
+        let server = Emulator::start(settings).map_err(AdapterError::new)?;
+        let http_options = HttpOptions {
+            secret: Some(server.secret().to_owned()),
+            ..http_options
+        };
+        let api = PublicApi::connect(&server.url(), http_options, server.project_id(), stub)?;
+        return Ok(Box::new(EmbeddedPublic {
+            api,
+            _server: server,
+        }));
+    }
+    if !name.starts_with("http://") {
+        return Err(AdapterError::new(format!(
+            "--setup public-api seeds an http:// target or the embedded emulator, not {name:?}"
+        )));
+    }
+    let project_id = options.project_id.as_deref().ok_or_else(|| {
+        AdapterError::new("--setup public-api needs --project-id: the project the target serves (its calls authenticate as project_id:secret)")
+    })?;
+    if options.secret.is_none() {
+        return Err(AdapterError::new(
+            "--setup public-api needs --secret (or MIGRATE_CONFORMANCE_SECRET): the project's secret",
+        ));
+    }
+    let stub = Arc::new(UserInfoStub::start(&options.userinfo_listen)?);
+    eprintln!(
+        "UserInfo stub listening at {}: the target must call it as its UserInfo endpoint",
+        stub.url()
+    );
+    Ok(Box::new(PublicApi::connect(
+        name,
+        http_options,
+        project_id,
+        stub,
+    )?))
+}
+
+/// The embedded emulator without control routes, seeded through its public API.
+#[derive(Debug)]
+pub struct EmbeddedPublic {
+    api: PublicApi,
+    _server: Emulator,
+}
+
+impl Implementation for EmbeddedPublic {
+    fn capabilities(&self) -> Capabilities {
+        self.api.capabilities()
+    }
+
+    fn load_world(&mut self, world: &World) -> Result<(), AdapterError> {
+        self.api.load_world(world)
+    }
+
+    fn call(&mut self, body: &[u8], now: Option<i64>) -> Result<HttpResponse, AdapterError> {
+        self.api.call(body, now)
+    }
+
+    fn renamed(&self, world: &World, body: &[u8]) -> Option<(World, Vec<u8>)> {
+        self.api.renamed(world, body)
+    }
 }
 
 /// The embedded emulator with its control routes, reached over real HTTP. The server stops

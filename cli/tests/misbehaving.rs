@@ -337,6 +337,9 @@ fn forged_signatures_without_a_jwks_do_not_pass() {
     assert!(!report.verdict(false), "an unchecked signature passed");
     // Only a deliberate --no-signature-check lets it through.
     assert!(report.verdict(true));
-    let text = migrate_conformance::summary::render(&report, "--target forger");
+    let text = migrate_conformance::summary::render(
+        &report,
+        &migrate_conformance::summary::Reproduce::target("--target forger"),
+    );
     assert!(text.contains("NOT checked"), "{text}");
 }

@@ -27,6 +27,19 @@ pub trait Implementation {
     /// Performs one call. `now` is the Unix time (whole seconds) the call must take as the
     /// current time when [`Capabilities::controllable_clock`] is true, and `None` otherwise.
     fn call(&mut self, body: &[u8], now: Option<i64>) -> Result<HttpResponse, AdapterError>;
+
+    /// The world and the request as the implementation holds them after [`load_world`],
+    /// when loading renamed things (a server that assigns its own organization and member
+    /// ids, seeded through its public API); `None` (the default) when they are as given.
+    /// The model judges the call on the renamed pair, and [`call`] is given the renamed
+    /// request.
+    ///
+    /// [`load_world`]: Implementation::load_world
+    /// [`call`]: Implementation::call
+    fn renamed(&self, world: &World, body: &[u8]) -> Option<(World, Vec<u8>)> {
+        let _ = (world, body);
+        None
+    }
 }
 
 impl<T: Implementation + ?Sized> Implementation for Box<T> {
@@ -38,6 +51,9 @@ impl<T: Implementation + ?Sized> Implementation for Box<T> {
     }
     fn call(&mut self, body: &[u8], now: Option<i64>) -> Result<HttpResponse, AdapterError> {
         (**self).call(body, now)
+    }
+    fn renamed(&self, world: &World, body: &[u8]) -> Option<(World, Vec<u8>)> {
+        (**self).renamed(world, body)
     }
 }
 
@@ -90,6 +106,9 @@ pub enum AdapterErrorKind {
     Transport,
     /// Anything else the adapter could not do (a world it cannot load, say).
     Adapter,
+    /// The target cannot hold this world at all (a world its public API cannot create):
+    /// the case is skipped and counted, not failed.
+    Unsupported,
 }
 
 impl AdapterError {
@@ -105,6 +124,14 @@ impl AdapterError {
     pub fn transport(message: impl Into<String>) -> AdapterError {
         AdapterError {
             kind: AdapterErrorKind::Transport,
+            message: message.into(),
+        }
+    }
+
+    /// An [`AdapterErrorKind::Unsupported`] error.
+    pub fn unsupported(message: impl Into<String>) -> AdapterError {
+        AdapterError {
+            kind: AdapterErrorKind::Unsupported,
             message: message.into(),
         }
     }

@@ -580,7 +580,11 @@ pub fn attribute(
         return families
             .iter()
             .find_map(|f| {
-                let in_family = || trace.rules().filter(|r| r.id().split('.').next() == Some(*f));
+                let in_family = || {
+                    trace
+                        .rules()
+                        .filter(|r| r.id().split('.').next() == Some(*f))
+                };
                 in_family()
                     .find(|r| matches!(r.source(), migrate_model::Source::Policy(_)))
                     .or_else(|| in_family().next())
@@ -593,7 +597,12 @@ pub fn attribute(
     // so that one bug is one kind of failure whatever the case around it.
     let claims_rule = |below: &str| {
         let segments: Vec<&str> = below.trim_start_matches('/').split('/').collect();
-        let key = segments.first().copied().unwrap_or("").replace("~1", "/").replace("~0", "~");
+        let key = segments
+            .first()
+            .copied()
+            .unwrap_or("")
+            .replace("~1", "/")
+            .replace("~0", "~");
         let nested = segments.len() > 1;
         if note.contains("unexpected") && !nested && migrate_model::request::is_reserved(&key) {
             Rule::ClaimsReserved
@@ -614,7 +623,9 @@ pub fn attribute(
             } else {
                 Rule::ClaimsMergeNullDeletes
             }
-        } else if note.contains("missing") && expected.as_object().is_some_and(serde_json::Map::is_empty) {
+        } else if note.contains("missing")
+            && expected.as_object().is_some_and(serde_json::Map::is_empty)
+        {
             Rule::ClaimsMergeEmptyObjectAfterDelete
         } else if nested {
             Rule::ClaimsMergeDeep
@@ -626,8 +637,7 @@ pub fn attribute(
     let same_instant = || {
         let instant = |v: &Value| {
             v.as_str().and_then(|t| {
-                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                    .ok()
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
             })
         };
         matches!((instant(expected), instant(actual)), (Some(a), Some(b)) if a == b)
@@ -639,7 +649,11 @@ pub fn attribute(
         .strip_prefix("/member_session")
         .or_else(|| path.strip_prefix(SESSION_CLAIM));
     if let Some(field) = field {
-        let name = field.trim_start_matches('/').split('/').next().unwrap_or("");
+        let name = field
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("");
         return match name {
             "custom_claims" if field == "/custom_claims" && note.contains("must be an object") => {
                 Rule::SessionCustomClaimsPresent

@@ -74,7 +74,88 @@ fn transport(what: &str, e: ureq::Error) -> AdapterError {
     })
 }
 
+/// The client every HTTP adapter uses: statuses as answers, a whole-exchange timeout,
+/// TCP_NODELAY, and no proxy (the suite talks to servers on this machine).
+fn agent(timeout: Duration) -> Agent {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .no_delay(true)
+        .proxy(None)
+        .build()
+        .into()
+}
+
 impl Http {
+    /// A server without the control routes (`--setup public-api`): the capabilities are
+    /// the defaults (a real clock, the default profile) and the JWKS is the one `project_id`
+    /// publishes at the standard route. Calls authenticate as `project_id`.
+    pub fn public(
+        base: &str,
+        options: HttpOptions,
+        project_id: &str,
+    ) -> Result<Http, AdapterError> {
+        if !base.starts_with("http://") {
+            return Err(AdapterError::new(format!(
+                "{base:?}: only http:// base URLs are supported"
+            )));
+        }
+        let mut http = Http {
+            agent: agent(options.timeout),
+            base: base.trim_end_matches('/').to_owned(),
+            capabilities: Capabilities::default(),
+            options,
+            authorization: None,
+        };
+        http.authenticate_as(project_id);
+        http.capabilities.jwks = http.fetch_jwks_of(project_id)?;
+        Ok(http)
+    }
+
+    /// Sends HTTP Basic `project_id:secret` from now on (no header without a secret).
+    pub(crate) fn authenticate_as(&mut self, project_id: &str) {
+        self.authorization = self.options.secret.as_ref().map(|secret| {
+            let pair = format!("{project_id}:{secret}");
+            format!("Basic {}", STANDARD.encode(pair))
+        });
+    }
+
+    /// An authenticated management call (`method` on `path` with an optional JSON body):
+    /// the status and the reply as JSON (`null` when it is not JSON).
+    pub(crate) fn management(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), AdapterError> {
+        let url = format!("{}{path}", self.base);
+        let bytes = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| AdapterError::new(e.to_string()))?
+            .unwrap_or_default();
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("Content-Type", "application/json");
+        let request = match &self.authorization {
+            Some(a) => request.header("Authorization", a),
+            None => request,
+        };
+        let request = request
+            .body(bytes)
+            .map_err(|e| AdapterError::new(format!("{url}: {e}")))?;
+        let mut response = self.agent.run(request).map_err(|e| transport(&url, e))?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(self.options.max_reply_bytes)
+            .read_to_string()
+            .map_err(|e| transport(&url, e))?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    }
+
     /// Connects to `base` with the default [`HttpOptions`] and this secret.
     pub fn connect(base: &str, secret: Option<&str>) -> Result<Http, AdapterError> {
         Http::connect_with(
@@ -96,14 +177,7 @@ impl Http {
                 "{base:?}: only http:// base URLs are supported"
             )));
         }
-        let agent: Agent = Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(options.timeout))
-            .no_delay(true)
-            // The suite talks to servers on this machine: no proxy from the environment.
-            .proxy(None)
-            .build()
-            .into();
+        let agent = agent(options.timeout);
         let base = base.trim_end_matches('/').to_owned();
         let url = format!("{base}/_conformance/capabilities");
         let mut response = agent.get(&url).call().map_err(|e| transport(&url, e))?;
@@ -139,7 +213,12 @@ impl Http {
     fn fetch_jwks(&mut self) -> Result<Option<Value>, AdapterError> {
         let world = crate::gen::world(migrate_model::MemberStatus::Active, 527_040, "{}");
         self.load_world(&world)?;
-        let url = format!("{}/v1/b2b/sessions/jwks/{}", self.base, world.project_id);
+        self.fetch_jwks_of(&world.project_id)
+    }
+
+    /// The JWKS the server publishes for `project_id`, if it does.
+    fn fetch_jwks_of(&mut self, project_id: &str) -> Result<Option<Value>, AdapterError> {
+        let url = format!("{}/v1/b2b/sessions/jwks/{project_id}", self.base);
         let mut response = self
             .agent
             .get(&url)
@@ -196,10 +275,7 @@ impl Implementation for Http {
                 clip(&text)
             )));
         }
-        self.authorization = self.options.secret.as_ref().map(|secret| {
-            let pair = format!("{}:{secret}", world.project_id);
-            format!("Basic {}", STANDARD.encode(pair))
-        });
+        self.authenticate_as(&world.project_id);
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 //! Checks any implementation of Stytch's B2B session Migrate call against the reference model.
 //!
 //! - [`adapter`]: the [`Implementation`] trait an implementer writes (or [`http`] and
-//!   [`subprocess`] for an implementation in any language);
+//!   [`subprocess`] for an implementation in any language; [`public_api`] for a server
+//!   without the control routes, seeded through its public API);
 //! - [`gen`]: the proptest strategies, one per [`gen::Property`];
 //! - [`compare`]: the comparator;
 //! - [`runner`]: runs the suite against an adapter and returns the [`runner::Report`];
@@ -20,6 +21,7 @@ pub mod compare;
 pub mod gen;
 pub mod http;
 pub mod junit;
+pub mod public_api;
 pub mod runner;
 pub mod subprocess;
 pub mod summary;

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use migrate_model::parse::{parse_with_stats, ParseOptions};
 use migrate_model::policy::{LoneSurrogate, NestingLimit};
-use migrate_model::{canonical, claims, Json, Model, Opaque, Outcome, Policy, Rule, Trace};
+use migrate_model::{canonical, claims, Json, Model, Opaque, Outcome, Policy, Rule, Trace, World};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::adapter::{Capabilities, HttpResponse, Implementation};
+use crate::adapter::{AdapterErrorKind, Capabilities, HttpResponse, Implementation};
 use crate::compare::{compare, CompareContext, Difference};
 use crate::gen::{Case, CaseJson, Property};
 
@@ -113,14 +113,32 @@ pub struct PropertyReport {
     /// The transport failures (timeouts, refused connections, dead subprocesses, ...), which
     /// are never shrunk.
     pub transport: Option<TransportFailures>,
+    /// Cases whose world the target cannot hold (not sent, not counted in `cases`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsupported: Option<Unsupported>,
     /// Why the property did not run, when it did not.
     pub skipped: Option<String>,
 }
 
+/// The cases of one property that a target could not run, because it cannot hold their
+/// world (a world its public API cannot create).
+#[derive(Clone, Debug, Serialize)]
+pub struct Unsupported {
+    /// How many.
+    pub count: u32,
+    /// The first one's reason.
+    pub first: String,
+}
+
 impl PropertyReport {
-    /// Whether the property passed: no failure, no transport failure, not skipped.
+    /// Whether the property passed: no failure, no transport failure, not skipped, and at
+    /// least one case run when some could not be (a property that checked nothing does not
+    /// pass).
     pub fn passed(&self) -> bool {
-        self.failure.is_none() && self.transport.is_none() && self.skipped.is_none()
+        self.failure.is_none()
+            && self.transport.is_none()
+            && self.skipped.is_none()
+            && !(self.cases == 0 && self.unsupported.is_some())
     }
 
     /// Every kind of failure, the first one first.
@@ -342,6 +360,9 @@ pub struct CaseResult {
     /// The transport failure, when the implementation could not be reached or did not
     /// answer within the bounds (then `differences` says the same).
     pub transport: Option<String>,
+    /// Why the implementation cannot hold this case's world, when it cannot (the case was
+    /// not sent; it is skipped, not failed).
+    pub unsupported: Option<String>,
 }
 
 impl CaseResult {
@@ -409,55 +430,61 @@ pub fn check_case(
     case: &Case,
     seen: &mut Seen,
 ) -> Result<CaseResult, String> {
-    let model =
-        Model::new(case.world.clone()).map_err(|e| format!("generated an invalid world: {e}"))?;
-    check_case_against(imp, caps, case, seen, |now| {
-        model
-            .migrate(now, &caps.profile, &case.body)
+    check_case_against(imp, caps, case, seen, |world, body, now| {
+        Model::new(world.clone())
+            .map_err(|e| format!("generated an invalid world: {e}"))?
+            .migrate(now, &caps.profile, body)
             .map_err(|e| e.to_string())
     })
 }
 
-/// Runs one case against `imp` and compares with `evaluate(now)`, the expected outcome at
-/// the clock the call used.
+/// Runs one case against `imp` and compares with `evaluate(world, body, now)`, the expected
+/// outcome of `body` in `world` at the clock the call used. The world and body are the
+/// case's, or what the implementation renamed them to ([`Implementation::renamed`]).
 pub fn check_case_against(
     imp: &mut dyn Implementation,
     caps: &Capabilities,
     case: &Case,
     seen: &mut Seen,
-    evaluate: impl Fn(i64) -> Result<migrate_model::Evaluation, String>,
+    evaluate: impl Fn(&World, &[u8], i64) -> Result<migrate_model::Evaluation, String>,
 ) -> Result<CaseResult, String> {
     let policy = &caps.profile;
+    let not_called = |differences: Vec<Difference>, transport, unsupported| {
+        Ok(CaseResult {
+            evaluation: evaluate(&case.world, &case.body, case.now)?,
+            response: None,
+            differences,
+            transport,
+            unsupported,
+        })
+    };
     match catch_unwind(AssertUnwindSafe(|| imp.load_world(&case.world))) {
         Ok(Ok(())) => {}
+        Ok(Err(e)) if e.kind == AdapterErrorKind::Unsupported => {
+            return not_called(Vec::new(), None, Some(e.message));
+        }
         Ok(Err(e)) => {
             let note = if e.is_transport() {
                 format!("transport failure loading the world: {e}")
             } else {
                 format!("the adapter failed to load the world: {e}")
             };
-            return Ok(CaseResult {
-                evaluation: evaluate(case.now)?,
-                response: None,
-                transport: e.is_transport().then(|| e.message.clone()),
-                differences: vec![failure_of("load_world", note)],
-            });
+            let transport = e.is_transport().then(|| e.message.clone());
+            return not_called(vec![failure_of("load_world", note)], transport, None);
         }
         Err(p) => {
-            return Ok(CaseResult {
-                evaluation: evaluate(case.now)?,
-                response: None,
-                differences: vec![failure_of(
-                    "load_world",
-                    format!("the implementation panicked: {}", panic_message(p)),
-                )],
-                transport: None,
-            })
+            let note = format!("the implementation panicked: {}", panic_message(p));
+            return not_called(vec![failure_of("load_world", note)], None, None);
         }
     }
+    let renamed = imp.renamed(&case.world, &case.body);
+    let (world, body) = match &renamed {
+        Some((w, b)) => (w, b.as_slice()),
+        None => (&case.world, case.body.as_slice()),
+    };
     let given_now = caps.controllable_clock.then_some(case.now);
     let before = unix_now();
-    let called = catch_unwind(AssertUnwindSafe(|| imp.call(&case.body, given_now)));
+    let called = catch_unwind(AssertUnwindSafe(|| imp.call(body, given_now)));
     let after = unix_now();
     let response = match called {
         Ok(Ok(r)) => r,
@@ -467,23 +494,12 @@ pub fn check_case_against(
             } else {
                 format!("the adapter failed: {e}")
             };
-            return Ok(CaseResult {
-                evaluation: evaluate(case.now)?,
-                response: None,
-                transport: e.is_transport().then(|| e.message.clone()),
-                differences: vec![failure_of("call", note)],
-            });
+            let transport = e.is_transport().then(|| e.message.clone());
+            return not_called(vec![failure_of("call", note)], transport, None);
         }
         Err(p) => {
-            return Ok(CaseResult {
-                evaluation: evaluate(case.now)?,
-                response: None,
-                differences: vec![failure_of(
-                    "call",
-                    format!("the implementation panicked: {}", panic_message(p)),
-                )],
-                transport: None,
-            })
+            let note = format!("the implementation panicked: {}", panic_message(p));
+            return not_called(vec![failure_of("call", note)], None, None);
         }
     };
     // With a real clock, the model takes the instant the implementation reports, provided it
@@ -494,7 +510,7 @@ pub fn check_case_against(
             .filter(|t| (before.floor() as i64..=after.ceil() as i64).contains(t))
             .unwrap_or(before.floor() as i64),
     };
-    let evaluation = evaluate(now)?;
+    let evaluation = evaluate(world, body, now)?;
     let ctx = CompareContext {
         policy,
         jwks: caps.jwks.as_ref(),
@@ -520,6 +536,7 @@ pub fn check_case_against(
         response: Some(response),
         differences,
         transport: None,
+        unsupported: None,
     })
 }
 
@@ -553,6 +570,7 @@ pub fn run(imp: &mut dyn Implementation, target: &str, config: &RunConfig) -> Re
                 failure: None,
                 more_failures: Vec::new(),
                 transport: None,
+                unsupported: None,
                 skipped: Some(format!("not run: {why}")),
             });
             continue;
@@ -647,6 +665,7 @@ struct PropertyState<'a> {
     kinds: Vec<Kind>,
     /// Failing cases beyond `MAX_KINDS` kinds.
     unclassified: u32,
+    unsupported: Option<Unsupported>,
     last_progress: Instant,
 }
 
@@ -683,9 +702,11 @@ fn run_property(
         generated: 0,
         kinds: Vec::new(),
         unclassified: 0,
+        unsupported: None,
         last_progress: started,
     });
-    let mut runner = TestRunner::new_with_rng(proptest_config.clone(), rng_for(config.seed, stream));
+    let mut runner =
+        TestRunner::new_with_rng(proptest_config.clone(), rng_for(config.seed, stream));
     let result = runner.run(&property.strategy(), |case| {
         let mut st = state.borrow_mut();
         if st.gone.is_some() {
@@ -704,6 +725,17 @@ fn run_property(
         }
         let st = &mut *st;
         let result = check_case(&mut *st.imp, caps, &case, st.seen).map_err(TestCaseError::fail)?;
+        if let Some(why) = result.unsupported {
+            // A world the target cannot hold: skipped and counted, never a failure.
+            if !st.failed {
+                let u = st.unsupported.get_or_insert(Unsupported {
+                    count: 0,
+                    first: why,
+                });
+                u.count += 1;
+            }
+            return Ok(());
+        }
         if let Some(message) = result.transport {
             // Never shrunk: while shrinking, a transport failure is not the failure being
             // minimised, so the candidate counts as passing.
@@ -787,6 +819,7 @@ fn run_property(
         transport,
         kinds,
         unclassified,
+        unsupported,
         ..
     } = state.into_inner();
     let mut failures = Vec::new();
@@ -832,8 +865,8 @@ fn run_property(
                 kind.count
             );
         }
-        let mut failure = shrink_kind(imp, caps, property, stream, config, seen, &kind)
-            .unwrap_or(kind.first);
+        let mut failure =
+            shrink_kind(imp, caps, property, stream, config, seen, &kind).unwrap_or(kind.first);
         failure.count = kind.count;
         failures.push(failure);
     }
@@ -866,6 +899,7 @@ fn run_property(
         failure: failures.next(),
         more_failures: failures.collect(),
         transport: transport.failures,
+        unsupported,
         skipped: None,
     }
 }
@@ -912,7 +946,11 @@ fn shrink_kind(
             }
         }
         let r = check_case(&mut **imp, caps, &case, seen).map_err(TestCaseError::fail)?;
-        if r.transport.is_none() && !r.differences.is_empty() && kind_of(&r.differences) == kind.rule {
+        if r.transport.is_none()
+            && r.unsupported.is_none()
+            && !r.differences.is_empty()
+            && kind_of(&r.differences) == kind.rule
+        {
             *shrinking = true;
             Err(TestCaseError::fail("the same kind of failure"))
         } else {

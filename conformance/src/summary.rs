@@ -72,6 +72,16 @@ pub fn render(report: &Report, reproduce: &Reproduce) -> String {
                 )
             }
         };
+        if let Some(u) = &p.unsupported {
+            if p.cases == 0 && result == "passed" {
+                result = "NOT RUN".to_owned();
+            }
+            let _ = write!(
+                result,
+                "; {} cases skipped (world not seedable), the first: {}",
+                u.count, u.first
+            );
+        }
         if let Some(t) = &p.transport {
             let _ = write!(
                 result,
@@ -215,9 +225,7 @@ pub fn render_failure(
             let _ = write!(
                 out,
                 "  saved as a vector file: {path}\n  replay it: {}",
-                shell_command(&["migrate-conformance", "vectors", "run", &path])
-                    + " "
-                    + target
+                shell_command(&["migrate-conformance", "vectors", "run", &path]) + " " + target
             );
         }
         None => {

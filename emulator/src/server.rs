@@ -87,7 +87,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/b2b/organizations", post(create_organization))
         .route(
             "/v1/b2b/organizations/{organization_id}",
-            get(get_organization),
+            get(get_organization).delete(delete_organization),
         )
         .route(
             "/v1/b2b/organizations/{organization_id}/members",
@@ -97,7 +97,12 @@ pub fn app(state: Arc<AppState>) -> Router {
             "/v1/b2b/organizations/{organization_id}/member",
             get(get_member),
         )
+        .route(
+            "/v1/b2b/organizations/{organization_id}/members/{member_id}",
+            axum::routing::delete(delete_member),
+        )
         .route("/v1/b2b/organizations/members/search", post(search_members))
+        .route("/v1/b2b/magic_links/email/invite", post(invite_member))
         .route(
             "/v1/b2b/organizations/members/dangerously_get/{member_id}",
             get(dangerously_get_member),
@@ -369,6 +374,40 @@ async fn get_organization(
     answer(
         authorize(&state, &headers)
             .and_then(|()| state.engine().get_organization(&organization_id)),
+    )
+}
+
+async fn invite_member(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let body = authorized_body(&state, &headers, body).await;
+    answer(
+        body.and_then(|body| read_body(&body))
+            .and_then(|invite| state.engine().invite_member(invite)),
+    )
+}
+
+async fn delete_member(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path((organization_id, member_id)): Path<(String, String)>,
+) -> Response {
+    answer(
+        authorize(&state, &headers)
+            .and_then(|()| state.engine().delete_member(&organization_id, &member_id)),
+    )
+}
+
+async fn delete_organization(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(organization_id): Path<String>,
+) -> Response {
+    answer(
+        authorize(&state, &headers)
+            .and_then(|()| state.engine().delete_organization(&organization_id)),
     )
 }
 

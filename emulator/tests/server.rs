@@ -379,6 +379,87 @@ fn organizations_and_members_are_set_up_through_the_api_and_then_migrate() {
 }
 
 #[test]
+fn members_are_invited_and_deleted_and_organizations_deleted_through_the_api() {
+    let emulator = start();
+    let client = Client::of(&emulator);
+    let created = client.post(
+        "/v1/b2b/organizations",
+        &json!({"organization_name": "Initech", "organization_slug": "initech"}),
+    );
+    let organization_id = created.body["organization"]["organization_id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let invited = client.post(
+        "/v1/b2b/magic_links/email/invite",
+        &json!({"organization_id": organization_id, "email_address": "peter@initech.test", "roles": ["viewer"]}),
+    );
+    assert_eq!(invited.status, 200, "{}", invited.body);
+    assert_eq!(invited.body["member"]["status"], "invited");
+    assert_eq!(
+        invited.body["member"]["roles"][0]["role_id"], "viewer",
+        "{}",
+        invited.body
+    );
+    let no_org = client.post(
+        "/v1/b2b/magic_links/email/invite",
+        &json!({"email_address": "x@initech.test"}),
+    );
+    assert_eq!(no_org.error_type(), "bad_request");
+
+    // A deleted member stays, as `deleted`, and its email is free again.
+    let member = client.post(
+        &format!("/v1/b2b/organizations/{organization_id}/members"),
+        &json!({"email_address": "milton@initech.test"}),
+    );
+    let member_id = member.body["member_id"].as_str().expect("an id").to_owned();
+    let deleted = client.send(
+        "DELETE",
+        &format!("/v1/b2b/organizations/{organization_id}/members/{member_id}"),
+        None,
+    );
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert_eq!(deleted.body["member_id"], member_id.as_str());
+    let again = client.send(
+        "DELETE",
+        &format!("/v1/b2b/organizations/{organization_id}/members/{member_id}"),
+        None,
+    );
+    assert_eq!(again.error_type(), "member_not_found");
+    let by_id = client.get(&format!(
+        "/v1/b2b/organizations/members/dangerously_get/{member_id}"
+    ));
+    assert_eq!(by_id.body["member"]["status"], "deleted");
+    let reused = client.post(
+        &format!("/v1/b2b/organizations/{organization_id}/members"),
+        &json!({"email_address": "MILTON@initech.test"}),
+    );
+    assert_eq!(reused.status, 200, "{}", reused.body);
+
+    // A deleted organization is gone, with its slug.
+    let gone = client.send(
+        "DELETE",
+        &format!("/v1/b2b/organizations/{organization_id}"),
+        None,
+    );
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    assert_eq!(gone.body["organization_id"], organization_id.as_str());
+    let get = client.get(&format!("/v1/b2b/organizations/{organization_id}"));
+    assert_eq!(get.error_type(), "organization_not_found");
+    let twice = client.send(
+        "DELETE",
+        &format!("/v1/b2b/organizations/{organization_id}"),
+        None,
+    );
+    assert_eq!(twice.error_type(), "organization_not_found");
+    let slug_free = client.post(
+        "/v1/b2b/organizations",
+        &json!({"organization_name": "Initech", "organization_slug": "initech"}),
+    );
+    assert_eq!(slug_free.status, 200, "{}", slug_free.body);
+}
+
+#[test]
 fn the_api_refuses_what_stytch_refuses() {
     let emulator = start();
     let client = Client::of(&emulator);

@@ -391,8 +391,9 @@ pub fn case_file(name: &str, comment: &str, case: &CaseJson) -> Result<VectorFil
     Ok(VectorFile {
         format: FORMAT.to_owned(),
         family: "failures".to_owned(),
-        description: "A minimal failing case written by `migrate-conformance check --failures-dir`."
-            .to_owned(),
+        description:
+            "A minimal failing case written by `migrate-conformance check --failures-dir`."
+                .to_owned(),
         notes: notes(),
         constraints: constraints(),
         groups: vec![Group {

@@ -54,6 +54,30 @@ pub struct NewMember {
     pub untrusted_metadata: Option<Value>,
 }
 
+/// `POST /v1/b2b/magic_links/email/invite`: the fields this emulator keeps (no email is
+/// sent; the member is created `invited`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NewInvite {
+    /// `organization_id` (required).
+    #[serde(default)]
+    pub organization_id: Option<String>,
+    /// `email_address` (required).
+    #[serde(default)]
+    pub email_address: Option<String>,
+    /// `name`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `roles`: role ids to assign.
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+    /// `trusted_metadata`.
+    #[serde(default)]
+    pub trusted_metadata: Option<Value>,
+    /// `untrusted_metadata`.
+    #[serde(default)]
+    pub untrusted_metadata: Option<Value>,
+}
+
 /// A member search: `organization_ids` and an optional query over emails and member ids.
 #[derive(Clone, Debug, Default, Deserialize)]
 struct MemberSearch {
@@ -194,6 +218,19 @@ impl Engine {
         self.organization_answer(index)
     }
 
+    /// `DELETE /v1/b2b/organizations/{organization_id}`: the organization and its members
+    /// are gone (their sessions stop matching anything).
+    pub fn delete_organization(&mut self, organization_id: &str) -> Result<Value, ApiError> {
+        let index = self
+            .store
+            .organization_by_id(organization_id)
+            .ok_or_else(organization_not_found)?;
+        self.store
+            .remove_organization(index)
+            .ok_or_else(organization_not_found)?;
+        Ok(json!({ "organization_id": organization_id }))
+    }
+
     /// `GET /v1/b2b/organizations/{organization_id}`.
     pub fn get_organization(&self, organization_id: &str) -> Result<Value, ApiError> {
         let index = self
@@ -217,6 +254,38 @@ impl Engine {
         &mut self,
         organization_id: &str,
         new: NewMember,
+    ) -> Result<Value, ApiError> {
+        let status = if new.create_member_as_pending == Some(true) {
+            MemberStatus::Pending
+        } else {
+            MemberStatus::Active
+        };
+        self.add_member_as(organization_id, new, status)
+    }
+
+    /// `POST /v1/b2b/magic_links/email/invite`: a new member of the organization, `invited`
+    /// (no email is sent).
+    pub fn invite_member(&mut self, invite: NewInvite) -> Result<Value, ApiError> {
+        let organization_id = invite
+            .organization_id
+            .ok_or_else(|| ApiError::bad_request("organization_id is required"))?;
+        let new = NewMember {
+            email_address: invite.email_address,
+            name: invite.name,
+            create_member_as_pending: None,
+            roles: invite.roles,
+            external_id: None,
+            trusted_metadata: invite.trusted_metadata,
+            untrusted_metadata: invite.untrusted_metadata,
+        };
+        self.add_member_as(&organization_id, new, MemberStatus::Invited)
+    }
+
+    fn add_member_as(
+        &mut self,
+        organization_id: &str,
+        new: NewMember,
+        status: MemberStatus,
     ) -> Result<Value, ApiError> {
         let index = self.member_route_organization(organization_id)?;
         let email = new
@@ -264,11 +333,6 @@ impl Engine {
                 return Err(ApiError::bad_request(format!("{name} must be an object")));
             }
         }
-        let status = if new.create_member_as_pending == Some(true) {
-            MemberStatus::Pending
-        } else {
-            MemberStatus::Active
-        };
         let at = self
             .store
             .add_member(
@@ -325,6 +389,33 @@ impl Engine {
             }
         };
         self.member_answer(index, position.ok_or_else(member_not_found)?)
+    }
+
+    /// `DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}`: the member
+    /// stays, with status `deleted` (it never matches again, and its email is free).
+    pub fn delete_member(
+        &mut self,
+        organization_id: &str,
+        member_id: &str,
+    ) -> Result<Value, ApiError> {
+        let index = self.member_route_organization(organization_id)?;
+        let organization = self
+            .store
+            .organization(index)
+            .ok_or_else(organization_not_found)?;
+        let member = organization
+            .members
+            .iter()
+            .position(|m| m.id == member_id && m.status != MemberStatus::Deleted)
+            .ok_or_else(member_not_found)?;
+        self.store.set_status(
+            super::store::MemberRef {
+                organization: index,
+                member,
+            },
+            MemberStatus::Deleted,
+        );
+        Ok(json!({ "member_id": member_id }))
     }
 
     /// `GET /v1/b2b/organizations/members/dangerously_get/{member_id}`: a member of any

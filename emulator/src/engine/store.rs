@@ -191,6 +191,33 @@ impl Store {
         Ok(index)
     }
 
+    /// Removes the organization at `index` with its members.
+    pub fn remove_organization(&mut self, index: usize) -> Option<OrganizationRecord> {
+        if index >= self.organizations.len() {
+            return None;
+        }
+        let removed = self.organizations.remove(index);
+        // Indexes past the removed one moved down: rebuild every lookup.
+        self.by_id.clear();
+        self.by_slug.clear();
+        self.by_external_id.clear();
+        self.by_member_id.clear();
+        for (i, org) in self.organizations.iter().enumerate() {
+            self.by_id.insert(org.id.clone(), i);
+            self.by_slug.insert(org.slug.clone(), i);
+            if let Some(ext) = &org.external_id {
+                self.by_external_id.insert(ext.clone(), i);
+            }
+            for (j, m) in org.members.iter().enumerate() {
+                self.by_member_id.entry(m.id.clone()).or_insert(MemberRef {
+                    organization: i,
+                    member: j,
+                });
+            }
+        }
+        Some(removed)
+    }
+
     /// Adds a member to the organization at `organization`. Worlds do not promise unique
     /// member ids across organizations; the id index keeps the first.
     pub fn add_member(
@@ -256,12 +283,17 @@ impl Store {
 
     /// Marks a member active (their first session).
     pub fn activate(&mut self, at: MemberRef) {
+        self.set_status(at, MemberStatus::Active);
+    }
+
+    /// Sets the status of the member at `at`.
+    pub fn set_status(&mut self, at: MemberRef, status: MemberStatus) {
         if let Some(m) = self
             .organizations
             .get_mut(at.organization)
             .and_then(|o| o.members.get_mut(at.member))
         {
-            m.status = MemberStatus::Active;
+            m.status = status;
         }
     }
 
