@@ -54,6 +54,7 @@ fn every_mutant_is_caught() {
         .map(|r| r.mutant)
         .collect();
     assert!(survivors.is_empty(), "mutants survived: {survivors:?}");
+    assert_every_difference_names_a_rule(&rows);
 }
 
 #[test]
@@ -345,4 +346,112 @@ fn shards_together_run_exactly_the_unsharded_cases() {
     assert_eq!(cases, whole.cases());
     assert_eq!(merged.outcomes, whole.coverage.outcomes);
     assert_eq!(merged.boundaries, whole.coverage.boundaries);
+}
+
+/// Two mutants behind one adapter: calls with custom claims go to one, the rest to the
+/// other, so one property meets two independent bugs.
+struct TwoBugs {
+    claims: Sample,
+    other: Sample,
+}
+
+impl Implementation for TwoBugs {
+    fn capabilities(&self) -> Capabilities {
+        self.other.capabilities()
+    }
+    fn load_world(&mut self, world: &World) -> Result<(), AdapterError> {
+        self.claims.load_world(world)?;
+        self.other.load_world(world)
+    }
+    fn call(&mut self, body: &[u8], now: Option<i64>) -> Result<HttpResponse, AdapterError> {
+        if body.windows(13).any(|w| w == b"custom_claims") {
+            self.claims.call(body, now)
+        } else {
+            self.other.call(body, now)
+        }
+    }
+}
+
+#[test]
+fn keep_going_shrinks_and_reports_each_kind_of_failure() {
+    let mut two = TwoBugs {
+        claims: Sample::with_bug(Bug::ShallowMerge),
+        other: Sample::with_bug(Bug::Default60Seconds),
+    };
+    let only_session = RunConfig {
+        properties: vec![Property::Session],
+        ..config(200)
+    };
+    // Without it, the first failure ends the property.
+    let first = run(&mut two, "two-bugs", &only_session);
+    let p = &first.properties[0];
+    assert!(p.failure.is_some() && p.more_failures.is_empty(), "{p:#?}");
+    assert!(p.cases < 200, "the property stopped at its first failure");
+
+    let keep_going = RunConfig {
+        keep_going: true,
+        ..only_session
+    };
+    let all = run(&mut two, "two-bugs", &keep_going);
+    let p = &all.properties[0];
+    assert_eq!(p.cases, 200, "every case ran");
+    let kinds: Vec<&str> = p
+        .failures()
+        .map(|f| f.differences[0].rule.expect("a rule"))
+        .collect();
+    assert!(
+        kinds.contains(&"claims.merge.deep") && kinds.contains(&"session.expiry"),
+        "both bugs, each once: {kinds:?}"
+    );
+    let mut unique = kinds.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), kinds.len(), "one report per kind: {kinds:?}");
+    let failing: u32 = p.failures().map(|f| f.count).sum();
+    assert!(failing >= 2 && failing <= p.cases, "{failing}");
+    // Each kind's case is minimal for that kind, and still shows it when replayed.
+    for f in p.failures() {
+        let case = f.case.clone().into_case().expect("a case");
+        let mut again = TwoBugs {
+            claims: Sample::with_bug(Bug::ShallowMerge),
+            other: Sample::with_bug(Bug::Default60Seconds),
+        };
+        let caps = again.capabilities();
+        let r = migrate_conformance::runner::check_case(
+            &mut again,
+            &caps,
+            &case,
+            &mut migrate_conformance::runner::Seen::default(),
+        )
+        .expect("runs");
+        assert_eq!(r.differences[0].rule, f.differences[0].rule);
+    }
+}
+
+/// Every difference a mutant's minimal case shows names a rule of `model/SPEC.md`.
+fn assert_every_difference_names_a_rule(rows: &[migrate_conformance_cli::bugzoo::KillRow]) {
+    for row in rows {
+        let bug = Bug::from_name(row.mutant).expect("a mutant");
+        for (property, case) in &row.counterexamples {
+            let case = case.clone().into_case().expect("a case");
+            let mut mutant = Sample::with_bug(bug);
+            let caps = mutant.capabilities();
+            let r = migrate_conformance::runner::check_case(
+                &mut mutant,
+                &caps,
+                &case,
+                &mut migrate_conformance::runner::Seen::default(),
+            )
+            .expect("runs");
+            assert!(!r.differences.is_empty(), "{} / {property}", row.mutant);
+            for d in &r.differences {
+                let rule = d.rule.unwrap_or_else(|| panic!("{} / {property}: {d}", row.mutant));
+                assert!(
+                    migrate_model::Rule::from_id(rule).is_some(),
+                    "{rule} is not a rule id"
+                );
+                assert!(d.to_string().ends_with(&format!("[rule {rule}]")), "{d}");
+            }
+        }
+    }
 }
