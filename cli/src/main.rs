@@ -86,6 +86,11 @@ enum Command {
         #[command(flatten)]
         target: TargetArgs,
     },
+    /// JSON reports: merge the reports of a sharded check.
+    Report {
+        #[command(subcommand)]
+        action: ReportCommand,
+    },
     /// Test vectors: generate, verify, run, harvest.
     Vectors {
         #[command(subcommand)]
@@ -201,6 +206,26 @@ impl TargetArgs {
         }
         r
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Add up the `check --shard K/N --json` reports of one run (every shard once) into the
+    /// report of the whole run; print its summary (or `--json`) and exit 1 unless it passed.
+    Merge {
+        /// The shards' JSON reports.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the merged report as JSON instead of the summary.
+        #[arg(long)]
+        json: bool,
+        /// Also write the merged result as JUnit XML to FILE.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Pass even when no JWT signature was verified.
+        #[arg(long)]
+        no_signature_check: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -452,6 +477,40 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             Ok(result.differences.is_empty())
         }
         Command::Vectors { action } => vectors(action),
+        Command::Report {
+            action:
+                ReportCommand::Merge {
+                    files,
+                    json,
+                    junit,
+                    no_signature_check,
+                },
+        } => {
+            let reports = files
+                .iter()
+                .map(|p| {
+                    let text = std::fs::read_to_string(p)
+                        .map_err(|e| UsageError(format!("cannot read {}: {e}", p.display())))?;
+                    migrate_conformance::report::from_json(&text)
+                        .map_err(|e| UsageError(format!("{}: {e}", p.display())))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let report = migrate_conformance::report::merge(reports).map_err(UsageError)?;
+            let target = shell_command(&["--target", report.target.as_str()]);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                print!("{}", render(&report, &Reproduce::target(&target)));
+            }
+            if let Some(path) = &junit {
+                let suite = migrate_conformance::junit::properties(&report, &target);
+                write_junit(path, &[suite])?;
+            }
+            Ok(report.verdict(no_signature_check))
+        }
         Command::ServeStdio { target } => {
             let mut imp = servable(&target)?;
             let stdin = std::io::stdin();

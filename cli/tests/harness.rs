@@ -331,21 +331,70 @@ fn shards_together_run_exactly_the_unsharded_cases() {
         ..RunConfig::default()
     };
     let whole = run(&mut Sample::new(), "sample", &base);
-    let mut merged = migrate_conformance::runner::Coverage::default();
-    let mut cases = 0;
-    for k in 1..=3 {
+    let mut parts = Vec::new();
+    for k in [2, 3, 1] {
         let shard = RunConfig {
             shard: Some((k, 3)),
             ..base.clone()
         };
         let part = run(&mut Sample::new(), "sample", &shard);
         assert!(part.passed());
-        cases += part.cases();
-        merged.merge(&part.coverage);
+        // Each shard's JSON report has the published schema and reads back.
+        let json = serde_json::to_value(&part).expect("serializes");
+        let violations = migrate_conformance::report::schema_violations(&json);
+        assert!(violations.is_empty(), "{violations:?}");
+        parts.push(migrate_conformance::report::from_json(&json.to_string()).expect("reads back"));
     }
-    assert_eq!(cases, whole.cases());
-    assert_eq!(merged.outcomes, whole.coverage.outcomes);
-    assert_eq!(merged.boundaries, whole.coverage.boundaries);
+    // Merging the JSON reports gives the unsharded run's cases and coverage.
+    let merged = migrate_conformance::report::merge(parts.clone()).expect("merges");
+    assert!(merged.passed() && merged.shard.is_none());
+    assert_eq!(merged.cases(), whole.cases());
+    assert_eq!(merged.coverage.rules, whole.coverage.rules);
+    assert_eq!(merged.coverage.outcomes, whole.coverage.outcomes);
+    assert_eq!(merged.coverage.boundaries, whole.coverage.boundaries);
+    // A missing or repeated shard, or shards of different runs, are refused.
+    let two = migrate_conformance::report::merge(parts[..2].to_vec()).expect_err("refused");
+    assert!(two.contains("shards missing: 1/3"), "{two}");
+    let mut twice = parts.clone();
+    twice[1].shard = Some((2, 3));
+    let twice = migrate_conformance::report::merge(twice).expect_err("refused");
+    assert!(twice.contains("missing") || twice.contains("twice"), "{twice}");
+    let mut other_seed = parts.clone();
+    other_seed[0].seed = 9;
+    let other = migrate_conformance::report::merge(other_seed).expect_err("refused");
+    assert!(other.contains("different runs"), "{other}");
+}
+
+#[test]
+fn a_failing_report_with_every_kind_of_entry_has_the_published_schema() {
+    // Failures of several kinds, rule ids and the case: the richest report there is.
+    let mut two = TwoBugs {
+        claims: Sample::with_bug(Bug::ShallowMerge),
+        other: Sample::with_bug(Bug::Default60Seconds),
+    };
+    let cfg = RunConfig {
+        keep_going: true,
+        properties: vec![Property::Session, Property::RequestShape],
+        ..config(50)
+    };
+    let report = run(&mut two, "two-bugs", &cfg);
+    assert!(!report.properties[0].more_failures.is_empty());
+    let json = serde_json::to_value(&report).expect("serializes");
+    let violations = migrate_conformance::report::schema_violations(&json);
+    assert!(violations.is_empty(), "{violations:?}");
+    let back = migrate_conformance::report::from_json(&json.to_string()).expect("reads back");
+    assert_eq!(
+        serde_json::to_value(&back).expect("serializes"),
+        json,
+        "reading a report back loses nothing"
+    );
+    // And the schema is not a rubber stamp.
+    let mut broken = json.clone();
+    broken["properties"][0]["failure"]["differences"][0]
+        .as_object_mut()
+        .expect("an object")
+        .remove("rule");
+    assert!(!migrate_conformance::report::schema_violations(&broken).is_empty());
 }
 
 /// Two mutants behind one adapter: calls with custom claims go to one, the rest to the

@@ -8,7 +8,8 @@
 //! - [`runner`]: runs the suite against an adapter and returns the [`runner::Report`];
 //! - [`testing`]: the same from another crate's `cargo test`;
 //! - [`vectors`]: the published test vectors;
-//! - [`summary`] and [`junit`]: reports for people and for CI systems.
+//! - [`summary`] and [`junit`]: reports for people and for CI systems; [`report`]: the JSON
+//!   report's schema, and merging the reports of a sharded run.
 //!
 //! The suite names no implementation: the sample implementation and the bug zoo live in
 //! `migrate-emulator`, and the `migrate-conformance` command (package
@@ -22,6 +23,7 @@ pub mod gen;
 pub mod http;
 pub mod junit;
 pub mod public_api;
+pub mod report;
 pub mod runner;
 pub mod subprocess;
 pub mod summary;

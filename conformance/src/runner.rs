@@ -60,10 +60,16 @@ impl Default for RunConfig {
 /// The result of a run.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
+    /// [`REPORT_FORMAT`]: which version of `conformance/report.schema.json` this follows.
+    pub format: &'static str,
     /// The target's name.
     pub target: String,
     /// The seed used.
     pub seed: u64,
+    /// The cases per property asked for (`RunConfig::cases`).
+    pub cases_per_property: u32,
+    /// The shard run, `[k, n]`, when the run was one shard of `n`.
+    pub shard: Option<(u32, u32)>,
     /// The properties, in order.
     pub properties: Vec<PropertyReport>,
     /// What the run exercised.
@@ -122,7 +128,7 @@ pub struct PropertyReport {
 
 /// The cases of one property that a target could not run, because it cannot hold their
 /// world (a world its public API cannot create).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Unsupported {
     /// How many.
     pub count: u32,
@@ -148,7 +154,7 @@ impl PropertyReport {
 }
 
 /// The transport failures of one property.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct TransportFailures {
     /// How many cases failed so.
     pub count: u32,
@@ -187,6 +193,10 @@ pub struct Coverage {
     /// Cases per boundary (every boundary is listed).
     pub boundaries: BTreeMap<&'static str, u64>,
 }
+
+/// The `format` of a [`Report`] as JSON (`check --json`), described by
+/// `conformance/report.schema.json`.
+pub const REPORT_FORMAT: &str = "migrate-conformance-report/1";
 
 /// Boundaries the coverage counts.
 pub const BOUNDARIES: &[&str] = &[
@@ -588,8 +598,11 @@ pub fn run(imp: &mut dyn Implementation, target: &str, config: &RunConfig) -> Re
         reports.push(report);
     }
     Report {
+        format: REPORT_FORMAT,
         target: target.to_owned(),
         seed: config.seed,
+        cases_per_property: config.cases,
+        shard: config.shard,
         properties: reports,
         coverage,
         signatures_checked: caps.jwks.is_some(),

@@ -26,6 +26,9 @@ pub struct Reproduce {
     pub http_note: Option<String>,
     /// The directory each minimal case is written to as a vector file (`--failures-dir`).
     pub failures_dir: Option<PathBuf>,
+    /// The cases per property of the run, repeated in the reproduce line when not the
+    /// default 200 (a case found late in a long run is not among the first 200).
+    pub cases: Option<u32>,
 }
 
 impl Reproduce {
@@ -52,6 +55,10 @@ const FAMILIES: &[&str] = &[
 /// The summary of a run: each property, coverage by rule family, outcomes, boundaries, and
 /// each failure's minimal counterexample.
 pub fn render(report: &Report, reproduce: &Reproduce) -> String {
+    let reproduce = &Reproduce {
+        cases: Some(report.cases_per_property),
+        ..reproduce.clone()
+    };
     let mut out = String::new();
     let _ = writeln!(out, "{:<18} {:>7}  result", "property", "cases");
     for p in &report.properties {
@@ -206,9 +213,13 @@ pub fn render_failure(
         let _ = writeln!(out, "  {d}");
     }
     let target = &reproduce.target_args;
+    let cases = match reproduce.cases {
+        Some(n) if n != 200 => format!(" --cases {n}"),
+        _ => String::new(),
+    };
     let _ = writeln!(
         out,
-        "  reproduce: migrate-conformance check {target} --seed {seed} --property {property}"
+        "  reproduce: migrate-conformance check {target} --seed {seed}{cases} --property {property}"
     );
     if let Some(base) = &reproduce.http_base {
         if let Some(note) = &reproduce.http_note {
