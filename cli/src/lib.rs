@@ -2,7 +2,7 @@
 //! the implementations that ship with it (`migrate-emulator`).
 //!
 //! - [`sample`]: the emulator's engine behind the suite's [`Implementation`] trait, in-process;
-//! - [`targets`]: every target the command line can name;
+//! - `targets`: every target the command line can name (feature `emulator`, on by default);
 //! - [`bugzoo`]: the kill matrix of the engine's mutants.
 //!
 //! [`Implementation`]: migrate_conformance::Implementation
@@ -11,4 +11,5 @@
 
 pub mod bugzoo;
 pub mod sample;
+#[cfg(feature = "emulator")]
 pub mod targets;

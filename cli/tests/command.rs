@@ -132,7 +132,13 @@ fn keep_going_writes_each_minimal_case_as_a_replayable_vector_file() {
     );
     // The file replays: the mutant still fails it, the correct sample passes it.
     let file_arg = file.to_str().expect("a path");
-    let mutant = command(&["vectors", "run", file_arg, "--target", "bugzoo:shallow-merge"]);
+    let mutant = command(&[
+        "vectors",
+        "run",
+        file_arg,
+        "--target",
+        "bugzoo:shallow-merge",
+    ]);
     assert_eq!(mutant.status.code(), Some(1), "{}", stdout(&mutant));
     assert!(stdout(&mutant).contains("FAILED failures/claims-merge-1"));
     let correct = command(&["vectors", "run", file_arg, "--target", "sample"]);
@@ -149,11 +155,19 @@ fn the_curl_commands_of_an_http_failure_reproduce_it() {
         control: true,
         ..Settings::default()
     };
-    let server = migrate_emulator::Emulator::start_with(Engine::with_bug(bug), settings, "127.0.0.1:0")
-        .expect("an emulator");
+    let server =
+        migrate_emulator::Emulator::start_with(Engine::with_bug(bug), settings, "127.0.0.1:0")
+            .expect("an emulator");
     let url = server.url();
     let output = Command::new(env!("CARGO_BIN_EXE_migrate-conformance"))
-        .args(["check", "--target", &url, "--property", "claims-merge", "--quiet"])
+        .args([
+            "check",
+            "--target",
+            &url,
+            "--property",
+            "claims-merge",
+            "--quiet",
+        ])
         .env("MIGRATE_CONFORMANCE_SECRET", server.secret())
         .output()
         .expect("runs");
@@ -176,7 +190,14 @@ fn the_curl_commands_of_an_http_failure_reproduce_it() {
         .unwrap_or_else(|e| panic!("{e}: {text}{}", stderr(&replay)));
     // The same run as JSON gives the minimal case's two answers: curl got the mutant's.
     let json = Command::new(env!("CARGO_BIN_EXE_migrate-conformance"))
-        .args(["check", "--target", &url, "--property", "claims-merge", "--json"])
+        .args([
+            "check",
+            "--target",
+            &url,
+            "--property",
+            "claims-merge",
+            "--json",
+        ])
         .env("MIGRATE_CONFORMANCE_SECRET", server.secret())
         .output()
         .expect("runs");

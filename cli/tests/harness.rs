@@ -358,7 +358,10 @@ fn shards_together_run_exactly_the_unsharded_cases() {
     let mut twice = parts.clone();
     twice[1].shard = Some((2, 3));
     let twice = migrate_conformance::report::merge(twice).expect_err("refused");
-    assert!(twice.contains("missing") || twice.contains("twice"), "{twice}");
+    assert!(
+        twice.contains("missing") || twice.contains("twice"),
+        "{twice}"
+    );
     let mut other_seed = parts.clone();
     other_seed[0].seed = 9;
     let other = migrate_conformance::report::merge(other_seed).expect_err("refused");
@@ -494,7 +497,9 @@ fn assert_every_difference_names_a_rule(rows: &[migrate_conformance_cli::bugzoo:
             .expect("runs");
             assert!(!r.differences.is_empty(), "{} / {property}", row.mutant);
             for d in &r.differences {
-                let rule = d.rule.unwrap_or_else(|| panic!("{} / {property}: {d}", row.mutant));
+                let rule = d
+                    .rule
+                    .unwrap_or_else(|| panic!("{} / {property}: {d}", row.mutant));
                 assert!(
                     migrate_model::Rule::from_id(rule).is_some(),
                     "{rule} is not a rule id"

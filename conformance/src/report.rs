@@ -199,7 +199,12 @@ pub fn merge(mut shards: Vec<Report>) -> Result<Report, String> {
     };
     let (seed, cases, n) = match first.shard {
         Some((_, n)) => (first.seed, first.cases_per_property, n),
-        None => return Err(format!("{} is not a shard (it ran without --shard)", first.target)),
+        None => {
+            return Err(format!(
+                "{} is not a shard (it ran without --shard)",
+                first.target
+            ))
+        }
     };
     let names: Vec<&str> = first.properties.iter().map(|p| p.property).collect();
     for r in &shards {
@@ -220,7 +225,10 @@ pub fn merge(mut shards: Vec<Report>) -> Result<Report, String> {
         }
     }
     shards.sort_by_key(|r| r.shard.map(|(k, _)| k));
-    let ks: Vec<u32> = shards.iter().filter_map(|r| r.shard.map(|(k, _)| k)).collect();
+    let ks: Vec<u32> = shards
+        .iter()
+        .filter_map(|r| r.shard.map(|(k, _)| k))
+        .collect();
     let missing: Vec<String> = (1..=n)
         .filter(|k| !ks.contains(k))
         .map(|k| format!("{k}/{n}"))

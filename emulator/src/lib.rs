@@ -25,9 +25,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "server")]
 pub mod config;
 pub mod engine;
+#[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "server")]
 pub mod userinfo;
 
+#[cfg(feature = "server")]
 pub use server::Emulator;
