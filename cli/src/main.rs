@@ -601,6 +601,9 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
                     .collect::<Result<Vec<_>, _>>()?
             };
             let loaded = only_ids(loaded, &ids)?;
+            if target.setup == Setup::PublicApi {
+                return Err(UsageError("vectors run needs a target that holds each vector's world as given (the control routes); --setup public-api renames organization and member ids, which the vectors' expectations name".into()));
+            }
             let mut imp = target.open()?;
             let target = &target.target;
             if !imp.capabilities().controllable_clock {

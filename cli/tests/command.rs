@@ -94,6 +94,24 @@ fn bad_arguments_are_clear_errors() {
         (vec!["check", "--timeout", "0"], "--timeout"),
         (vec!["check", "--shard", "4/3"], "1 <= K <= N"),
         (vec!["check", "--target", "bugzoo:nope"], "no mutant named"),
+        (
+            vec!["vectors", "run", "--setup", "public-api"],
+            "needs a target that holds each vector's world",
+        ),
+        (
+            vec![
+                "check",
+                "--target",
+                "http://127.0.0.1:9",
+                "--setup",
+                "public-api",
+            ],
+            "--project-id",
+        ),
+        (
+            vec!["report", "merge", "/nonexistent/shard.json"],
+            "cannot read /nonexistent/shard.json",
+        ),
     ] {
         let output = command(&args);
         assert_ne!(output.status.code(), Some(0), "{args:?}");
