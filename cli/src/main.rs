@@ -47,8 +47,8 @@ enum Command {
         /// same seed and K = 1..=N together run exactly the unsharded cases.
         #[arg(long, value_name = "K/N", value_parser = parse_shard)]
         shard: Option<(u32, u32)>,
-        /// Run every case even after a failure, and report each kind of failure (the set of
-        /// rules its differences break) with its own minimal case.
+        /// Run every case even after a failure, and report each kind of failure (the rule its
+        /// first difference breaks) with its own minimal case.
         #[arg(long)]
         keep_going: bool,
         /// Write each minimal failing case to DIR as a vector file (the `fixtures/` format),
@@ -187,7 +187,8 @@ impl TargetArgs {
         let mut r = Reproduce::target(&self.reproduce());
         if self.setup == Setup::PublicApi {
             // The world lives in the target under other ids: the case replays through the
-            // command, not through the control routes.
+            // command, not through the control routes or the vectors.
+            r.no_vector_replay = true;
         } else if self.target.starts_with("http://") {
             r.http_base = Some(self.target.clone());
             r.http_note =
@@ -269,16 +270,14 @@ enum VectorsCommand {
     },
 }
 
-/// Writes each kind of failure of `report` to `dir` as a vector file of its own.
-fn write_failures(
-    report: &migrate_conformance::Report,
-    dir: &std::path::Path,
-    target: &str,
-) -> Result<(), UsageError> {
+/// Writes each kind of failure of `report` to `dir` as a vector file of its own; a file
+/// that cannot be written is a warning (the report is already printed, and the run fails on
+/// its failures anyway).
+fn write_failures(report: &migrate_conformance::Report, dir: &std::path::Path, target: &str) {
     use migrate_conformance::summary::failure_file_name;
     for p in &report.properties {
         for (n, f) in p.failures().enumerate() {
-            let file_name = failure_file_name(p.property, n + 1);
+            let file_name = failure_file_name(report.seed, report.shard, p.property, n + 1);
             let name = file_name.trim_end_matches(".json");
             let comment = format!(
                 "check {target} --seed {} --property {}: breaks {}",
@@ -287,16 +286,15 @@ fn write_failures(
                 f.rules.join(", ")
             );
             let path = dir.join(&file_name);
-            let file = migrate_conformance::vectors::generate::case_file(name, &comment, &f.case)
-                .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
-            let mut text = serde_json::to_string_pretty(&file)
-                .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
-            text.push('\n');
-            std::fs::write(&path, text)
-                .map_err(|e| UsageError(format!("writing {}: {e}", path.display())))?;
+            let written =
+                migrate_conformance::vectors::generate::case_file(name, &comment, &f.case)
+                    .and_then(|file| serde_json::to_string_pretty(&file).map_err(|e| e.to_string()))
+                    .and_then(|text| std::fs::write(&path, text + "\n").map_err(|e| e.to_string()));
+            if let Err(e) = written {
+                eprintln!("warning: cannot write {}: {e}", path.display());
+            }
         }
     }
-    Ok(())
 }
 
 /// `K/N` with 1 <= K <= N.
@@ -393,10 +391,8 @@ fn execute(command: Command) -> Result<bool, UsageError> {
             }
             let report = run(&mut imp, name, &config);
             let mut reproduce = target.reproduce_with_curl();
-            if let Some(dir) = &failures_dir {
-                write_failures(&report, dir, &target.reproduce())?;
-                reproduce.failures_dir = Some(dir.clone());
-            }
+            reproduce.keep_going = keep_going;
+            reproduce.failures_dir.clone_from(&failures_dir);
             if json {
                 println!(
                     "{}",
@@ -404,6 +400,9 @@ fn execute(command: Command) -> Result<bool, UsageError> {
                 );
             } else {
                 print!("{}", render(&report, &reproduce));
+            }
+            if let Some(dir) = &failures_dir {
+                write_failures(&report, dir, &target.reproduce());
             }
             if let Some(path) = &junit {
                 let suite = migrate_conformance::junit::properties(&report, &target.reproduce());

@@ -143,7 +143,7 @@ fn keep_going_writes_each_minimal_case_as_a_replayable_vector_file() {
     assert_eq!(output.status.code(), Some(1), "{out}{}", stderr(&output));
     assert!(out.contains("breaks: claims.merge.deep"), "{out}");
     assert!(out.contains("[rule claims.merge.deep]"), "{out}");
-    let file = dir.join("claims-merge-1.json");
+    let file = dir.join("seed0-claims-merge-1.json");
     assert!(
         out.contains(&format!("saved as a vector file: {}", file.display())),
         "{out}"
@@ -158,7 +158,7 @@ fn keep_going_writes_each_minimal_case_as_a_replayable_vector_file() {
         "bugzoo:shallow-merge",
     ]);
     assert_eq!(mutant.status.code(), Some(1), "{}", stdout(&mutant));
-    assert!(stdout(&mutant).contains("FAILED failures/claims-merge-1"));
+    assert!(stdout(&mutant).contains("FAILED failures/seed0-claims-merge-1"));
     let correct = command(&["vectors", "run", file_arg, "--target", "sample"]);
     assert!(correct.status.success(), "{}", stdout(&correct));
     let _ = std::fs::remove_dir_all(&dir);

@@ -356,12 +356,17 @@ fn shards_together_run_exactly_the_unsharded_cases() {
     let two = migrate_conformance::report::merge(parts[..2].to_vec()).expect_err("refused");
     assert!(two.contains("shards missing: 1/3"), "{two}");
     let mut twice = parts.clone();
-    twice[1].shard = Some((2, 3));
+    twice.push(parts[0].clone());
     let twice = migrate_conformance::report::merge(twice).expect_err("refused");
-    assert!(
-        twice.contains("missing") || twice.contains("twice"),
-        "{twice}"
-    );
+    assert!(twice.contains("given twice"), "{twice}");
+    let mut beyond = parts.clone();
+    beyond[0].shard = Some((4, 3));
+    let beyond = migrate_conformance::report::merge(beyond).expect_err("refused");
+    assert!(beyond.contains("does not exist"), "{beyond}");
+    // A file nested far deeper than any report is refused, not a stack overflow.
+    let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+    let refused = migrate_conformance::report::from_json(&deep).expect_err("refused");
+    assert!(refused.contains("nests"), "{refused}");
     let mut other_seed = parts.clone();
     other_seed[0].seed = 9;
     let other = migrate_conformance::report::merge(other_seed).expect_err("refused");

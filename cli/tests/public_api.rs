@@ -116,3 +116,59 @@ fn setup_public_api_needs_a_project_and_a_secret_for_an_http_target() {
     let not_http = refusal("sample", &options);
     assert!(not_http.contains("http://"), "{not_http}");
 }
+
+#[test]
+fn a_world_is_seeded_again_only_after_a_migrate_may_have_changed_it() {
+    use migrate_conformance::Implementation;
+    let (mut api, server) = public_target(Engine::new());
+    let world =
+        migrate_conformance::gen::world(migrate_model::MemberStatus::Pending, 527_040, "{}");
+    let request = br#"{"session_token":"tok-ada","organization_id":"organization-test-acme"}"#;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let auth = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{}:{}", server.project_id(), server.secret())
+        )
+    );
+    let status_of_ada = |api: &PublicApi| {
+        let (renamed, _) = api.renamed(&world, request).expect("seeded");
+        let org = &renamed.organizations[0].organization_id;
+        let url = format!(
+            "{}/v1/b2b/organizations/{org}/member?email_address=ada@acme.test",
+            server.url()
+        );
+        let mut reply = agent
+            .get(&url)
+            .header("Authorization", &auth)
+            .call()
+            .expect("answers");
+        let body: serde_json::Value =
+            serde_json::from_str(&reply.body_mut().read_to_string().expect("a body"))
+                .expect("JSON");
+        body["member"]["status"].as_str().unwrap_or("").to_owned()
+    };
+    api.load_world(&world).expect("seeds");
+    let (first, body) = api.renamed(&world, request).expect("seeded");
+    assert_eq!(status_of_ada(&api), "pending");
+    // A failed call changes nothing: the same world is kept, under the same ids.
+    let failed = api.call(b"{}", None).expect("answers");
+    assert_eq!(failed.status, 400);
+    api.load_world(&world).expect("kept");
+    assert_eq!(api.renamed(&world, request).expect("seeded").0, first);
+    // A success activates ada: the next case gets the world seeded afresh, ada pending again.
+    let migrated = api.call(&body, None).expect("answers");
+    assert_eq!(migrated.status, 200);
+    assert_eq!(status_of_ada(&api), "active");
+    api.load_world(&world).expect("seeds again");
+    let (second, _) = api.renamed(&world, request).expect("seeded");
+    assert_ne!(
+        second.organizations[0].organization_id,
+        first.organizations[0].organization_id
+    );
+    assert_eq!(status_of_ada(&api), "pending");
+}

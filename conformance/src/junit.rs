@@ -64,6 +64,14 @@ pub fn properties(report: &Report, target: &str) -> TestSuite {
                     "{} cases failed at the transport level; the first: {}",
                     t.count, t.first
                 ))
+            } else if !p.passed() {
+                Verdict::Failed(match &p.unsupported {
+                    Some(u) => format!(
+                        "no case ran: {} cases skipped (world not seedable), the first: {}",
+                        u.count, u.first
+                    ),
+                    None => "did not pass".into(),
+                })
             } else {
                 Verdict::Passed
             };

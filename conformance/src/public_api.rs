@@ -14,7 +14,10 @@
 //! name an organization by its id are rewritten to the server's id, for the model and the
 //! server alike. Worlds the public API cannot create are skipped and counted: a project
 //! maximum other than 527040 or a claims template (project settings), and anything the
-//! server refuses to create.
+//! server refuses with a 4xx (other than 429); any other failure to seed fails the case.
+//! A world is seeded again only when it changes or a successful migrate may have activated
+//! one of its pending or invited members. The organizations created are deleted when the
+//! adapter is dropped. One server serves one such run at a time.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -154,9 +157,11 @@ struct Seeded {
     renamed: World,
     /// Quoted world organization ids and the quoted server ids that replace them.
     rewrites: Vec<(Vec<u8>, Vec<u8>)>,
-    /// Whether a call can change it (a pending member becomes active), so it must be
-    /// seeded again before the next case.
-    stateful: bool,
+    /// Whether it holds a pending or invited member, which a successful migrate activates.
+    activatable: bool,
+    /// Whether a call may have changed it (a migrate succeeded in an activatable world), so
+    /// that it must be seeded again before the next case.
+    dirty: bool,
 }
 
 /// A server without control routes, seeded through its public API (see the module docs).
@@ -188,16 +193,18 @@ impl PublicApi {
         })
     }
 
+    /// Deletes the organizations created for the previous world; an id is forgotten only
+    /// once its delete succeeded (or it was already gone), so a failure is retried.
     fn delete_created(&mut self) -> Result<(), AdapterError> {
-        for id in std::mem::take(&mut self.created) {
-            let (status, reply) =
-                self.http
-                    .management("DELETE", &format!("/v1/b2b/organizations/{id}"), None)?;
+        while let Some(id) = self.created.last() {
+            let path = format!("/v1/b2b/organizations/{id}");
+            let (status, reply) = self.http.management("DELETE", &path, None)?;
             if !(200..300).contains(&status) && status != 404 {
                 return Err(AdapterError::new(format!(
                     "deleting organization {id} of the previous world: the target answered {status} {reply}"
                 )));
             }
+            self.created.pop();
         }
         Ok(())
     }
@@ -265,16 +272,15 @@ impl PublicApi {
                         org.organization_id, member.member_id
                     );
                     let (status, reply) = self.http.management("DELETE", &path, None)?;
-                    if !(200..300).contains(&status) {
-                        return Err(AdapterError::unsupported(format!(
-                            "the target refused to delete the member {:?} through {path}: {status} {reply}",
-                            member.email
-                        )));
-                    }
+                    refused(
+                        status,
+                        &reply,
+                        &format!("delete the member {:?} through {path}", member.email),
+                    )?;
                 }
             }
         }
-        let stateful = renamed
+        let activatable = renamed
             .organizations
             .iter()
             .flat_map(|o| &o.members)
@@ -283,24 +289,42 @@ impl PublicApi {
             world: world.clone(),
             renamed,
             rewrites,
-            stateful,
+            activatable,
+            dirty: false,
         })
     }
 
-    /// A create call; a refusal makes the world unsupported (the reason names `what`).
+    /// A create call: a 4xx refusal (other than 429) makes the world unsupported (the
+    /// reason names `what`); any other failure is the target's, and fails the case.
     fn create(&self, path: &str, body: &Value, what: &str) -> Result<Value, AdapterError> {
         let (status, reply) = self.http.management("POST", path, Some(body))?;
-        if (200..300).contains(&status) {
-            Ok(reply)
-        } else {
-            let error = reply
-                .get("error_type")
-                .and_then(Value::as_str)
-                .unwrap_or("no error_type");
-            Err(AdapterError::unsupported(format!(
-                "the target refused to create {what:?} through {path}: {status} {error}"
-            )))
-        }
+        refused(status, &reply, &format!("create {what:?} through {path}"))?;
+        Ok(reply)
+    }
+}
+
+/// `Ok` for a 2xx; a 4xx other than 429 is a refusal of this world (unsupported); anything
+/// else is a failure of the target.
+fn refused(status: u16, reply: &Value, what: &str) -> Result<(), AdapterError> {
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let error = reply
+        .get("error_type")
+        .and_then(Value::as_str)
+        .unwrap_or("no error_type");
+    let message = format!("the target refused to {what}: {status} {error}");
+    if (400..500).contains(&status) && status != 429 {
+        Err(AdapterError::unsupported(message))
+    } else {
+        Err(AdapterError::new(message))
+    }
+}
+
+impl Drop for PublicApi {
+    fn drop(&mut self) {
+        // Leave the target as it was found, as far as it lets us.
+        let _ = self.delete_created();
     }
 }
 
@@ -349,7 +373,7 @@ impl Implementation for PublicApi {
         let reusable = self
             .seeded
             .as_ref()
-            .is_some_and(|s| !s.stateful && s.world == *world);
+            .is_some_and(|s| !s.dirty && s.world == *world);
         if !reusable {
             self.seeded = None;
             self.seeded = Some(self.seed(world)?);
@@ -360,7 +384,16 @@ impl Implementation for PublicApi {
 
     fn call(&mut self, body: &[u8], _now: Option<i64>) -> Result<HttpResponse, AdapterError> {
         // The body is already rewritten: the runner sends what `renamed` returned.
-        self.http.call(body, None)
+        let response = self.http.call(body, None);
+        if let Some(seeded) = &mut self.seeded {
+            // A failed call changes nothing (rule error.changes-nothing); a success may have
+            // activated a member. A call that got no answer may have done either.
+            let succeeded = response.as_ref().map_or(true, |r| r.status == 200);
+            if seeded.activatable && succeeded {
+                seeded.dirty = true;
+            }
+        }
+        response
     }
 
     fn renamed(&self, world: &World, body: &[u8]) -> Option<(World, Vec<u8>)> {

@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use migrate_model::parse::{parse_with_stats, ParseOptions};
+use migrate_model::policy::{LoneSurrogate, NestingLimit};
 use migrate_model::Rule;
 use serde::Deserialize;
 use serde_json::Value;
@@ -18,6 +20,9 @@ use crate::runner::{
     Coverage, Failure, PropertyReport, Report, TransportFailures, Unsupported, BOUNDARIES,
     REPORT_FORMAT,
 };
+
+/// The deepest nesting [`from_json`] reads.
+pub const MAX_REPORT_DEPTH: usize = 1024;
 
 /// `conformance/report.schema.json`: the JSON Schema (2020-12) of a [`Report`] as JSON.
 pub const REPORT_SCHEMA: &str = include_str!("../report.schema.json");
@@ -128,6 +133,21 @@ fn failure_of(f: FailureIn) -> Result<Failure, String> {
 /// Reads a report that `check --json` printed: checked against [`REPORT_SCHEMA`], then
 /// every property, rule and boundary name checked against this version of the suite.
 pub fn from_json(text: &str) -> Result<Report, String> {
+    // Reports nest as deep as the cases they hold (a little over 128 levels); a file nested
+    // far deeper is refused before the recursive parse that would exhaust the stack.
+    let lenient = ParseOptions {
+        lone_surrogate: LoneSurrogate::Replace,
+        nesting_limit: NestingLimit::Unlimited,
+        ..ParseOptions::default()
+    };
+    let (_, stats) =
+        parse_with_stats(text.as_bytes(), lenient).map_err(|e| format!("not JSON: {e}"))?;
+    if stats.max_depth > MAX_REPORT_DEPTH {
+        return Err(format!(
+            "nests {} levels deep; a report nests at most {MAX_REPORT_DEPTH}",
+            stats.max_depth
+        ));
+    }
     let value: Value = crate::vectors::parse_deep(text)?;
     if let Some(first) = schema_violations(&value).first() {
         return Err(format!("not a migrate-conformance report: {first}"));
@@ -208,9 +228,12 @@ pub fn merge(mut shards: Vec<Report>) -> Result<Report, String> {
     };
     let names: Vec<&str> = first.properties.iter().map(|p| p.property).collect();
     for r in &shards {
-        let Some((_, rn)) = r.shard else {
+        let Some((rk, rn)) = r.shard else {
             return Err("one report ran without --shard".into());
         };
+        if !(1..=rn).contains(&rk) {
+            return Err(format!("shard {rk}/{rn} does not exist"));
+        }
         if r.seed != seed || r.cases_per_property != cases || rn != n {
             return Err(format!(
                 "the shards come from different runs: seed {seed}, {cases} cases, {n} shards vs seed {}, {} cases, {rn} shards",

@@ -37,8 +37,8 @@ pub struct RunConfig {
     /// same seed, so `n` jobs with `k = 1..=n` cover it exactly.
     pub shard: Option<(u32, u32)>,
     /// Run every case of every property even after a failure, and report each kind of
-    /// failure (the set of rules its differences break) with its own minimal case. Without
-    /// it a property stops at its first failing case.
+    /// failure (the rule its first difference breaks) with its own minimal case. Without it
+    /// a property stops at its first failing case.
     pub keep_going: bool,
 }
 
@@ -841,6 +841,17 @@ fn run_property(
         Err(TestError::Fail(_, case)) => {
             // Run the minimal case once more to report it in full.
             failures.push(match check_case(imp, caps, &case, seen) {
+                Ok(r) if r.differences.is_empty() || r.unsupported.is_some() => Failure {
+                    case: case.to_json(),
+                    expected: r.expected_json(),
+                    actual: r.actual_json(),
+                    differences: vec![failure_of(
+                        "",
+                        "the minimal case failed while shrinking but not when replayed: the target answers it differently from one call to the next".into(),
+                    )],
+                    rules: vec!["adapter"],
+                    count: 1,
+                },
                 Ok(r) => failure_from(&case, &r),
                 Err(e) => Failure {
                     case: case.to_json(),
@@ -974,6 +985,12 @@ fn shrink_kind(
     match result {
         Err(TestError::Fail(_, case)) => check_case(imp, caps, &case, seen)
             .ok()
+            .filter(|r| {
+                r.transport.is_none()
+                    && r.unsupported.is_none()
+                    && !r.differences.is_empty()
+                    && kind_of(&r.differences) == kind.rule
+            })
             .map(|r| failure_from(&case, &r)),
         _ => None,
     }

@@ -29,6 +29,14 @@ pub struct Reproduce {
     /// The cases per property of the run, repeated in the reproduce line when not the
     /// default 200 (a case found late in a long run is not among the first 200).
     pub cases: Option<u32>,
+    /// The shard of the run, repeated in the reproduce line.
+    pub shard: Option<(u32, u32)>,
+    /// Whether the run kept going after failures (`--keep-going`, repeated in the reproduce
+    /// line: without it only the first kind of failure shows).
+    pub keep_going: bool,
+    /// The target cannot replay vector files (its worlds are seeded under other ids), so no
+    /// `vectors run` line is suggested for a saved case.
+    pub no_vector_replay: bool,
 }
 
 impl Reproduce {
@@ -41,9 +49,14 @@ impl Reproduce {
     }
 }
 
-/// The file name of a property's `n`th kind of failure (from 1) under `--failures-dir`.
-pub fn failure_file_name(property: &str, n: usize) -> String {
-    format!("{property}-{n}.json")
+/// The file name of a property's `n`th kind of failure (from 1) under `--failures-dir`: the
+/// seed and shard in it, so that the runs and shards of one directory do not overwrite each
+/// other's files.
+pub fn failure_file_name(seed: u64, shard: Option<(u32, u32)>, property: &str, n: usize) -> String {
+    match shard {
+        Some((k, of)) => format!("seed{seed}-shard{k}of{of}-{property}-{n}.json"),
+        None => format!("seed{seed}-{property}-{n}.json"),
+    }
 }
 
 /// The families rules are grouped in, by id prefix.
@@ -57,6 +70,7 @@ const FAMILIES: &[&str] = &[
 pub fn render(report: &Report, reproduce: &Reproduce) -> String {
     let reproduce = &Reproduce {
         cases: Some(report.cases_per_property),
+        shard: report.shard,
         ..reproduce.clone()
     };
     let mut out = String::new();
@@ -213,13 +227,19 @@ pub fn render_failure(
         let _ = writeln!(out, "  {d}");
     }
     let target = &reproduce.target_args;
-    let cases = match reproduce.cases {
+    let mut options = match reproduce.cases {
         Some(n) if n != 200 => format!(" --cases {n}"),
         _ => String::new(),
     };
+    if let Some((k, of)) = reproduce.shard {
+        let _ = write!(options, " --shard {k}/{of}");
+    }
+    if reproduce.keep_going {
+        options.push_str(" --keep-going");
+    }
     let _ = writeln!(
         out,
-        "  reproduce: migrate-conformance check {target} --seed {seed}{cases} --property {property}"
+        "  reproduce: migrate-conformance check {target} --seed {seed}{options} --property {property}"
     );
     if let Some(base) = &reproduce.http_base {
         if let Some(note) = &reproduce.http_note {
@@ -231,13 +251,16 @@ pub fn render_failure(
     }
     match &reproduce.failures_dir {
         Some(dir) => {
-            let path = dir.join(failure_file_name(property, n));
+            let path = dir.join(failure_file_name(seed, reproduce.shard, property, n));
             let path = path.display().to_string();
-            let _ = write!(
-                out,
-                "  saved as a vector file: {path}\n  replay it: {}",
-                shell_command(&["migrate-conformance", "vectors", "run", &path]) + " " + target
-            );
+            let _ = write!(out, "  saved as a vector file: {path}");
+            if !reproduce.no_vector_replay {
+                let _ = write!(
+                    out,
+                    "\n  replay it: {} {target}",
+                    shell_command(&["migrate-conformance", "vectors", "run", &path])
+                );
+            }
         }
         None => {
             let case = json!({

@@ -140,6 +140,13 @@ pub fn property_trials(factory: Factory, config: &RunConfig) -> Vec<Trial> {
                         t.count, t.first
                     ))),
                     (None, Some(why)) => Err(Failed::from(why.clone())),
+                    (None, None) if !p.passed() => Err(Failed::from(match &p.unsupported {
+                        Some(u) => format!(
+                            "no case ran: {} cases skipped, the first: {}",
+                            u.count, u.first
+                        ),
+                        None => "did not pass".to_owned(),
+                    })),
                     (None, None) => Ok(()),
                 }
             })

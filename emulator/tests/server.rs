@@ -436,7 +436,20 @@ fn members_are_invited_and_deleted_and_organizations_deleted_through_the_api() {
     );
     assert_eq!(reused.status, 200, "{}", reused.body);
 
-    // A deleted organization is gone, with its slug.
+    // A deleted organization is gone, with its slug; the ones after it are found still.
+    let later = client.post(
+        "/v1/b2b/organizations",
+        &json!({"organization_name": "Hooli", "organization_slug": "hooli", "organization_external_id": "hooli-ext"}),
+    );
+    let later_id = later.body["organization"]["organization_id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let gavin = client.post(
+        "/v1/b2b/organizations/hooli/members",
+        &json!({"email_address": "gavin@hooli.test"}),
+    );
+    let gavin_id = gavin.body["member_id"].as_str().expect("an id").to_owned();
     let gone = client.send(
         "DELETE",
         &format!("/v1/b2b/organizations/{organization_id}"),
@@ -457,6 +470,20 @@ fn members_are_invited_and_deleted_and_organizations_deleted_through_the_api() {
         &json!({"organization_name": "Initech", "organization_slug": "initech"}),
     );
     assert_eq!(slug_free.status, 200, "{}", slug_free.body);
+    for path in [
+        format!("/v1/b2b/organizations/{later_id}/member?member_id={gavin_id}"),
+        "/v1/b2b/organizations/hooli/member?email_address=gavin@hooli.test".to_owned(),
+        format!("/v1/b2b/organizations/hooli-ext/member?member_id={gavin_id}"),
+        format!("/v1/b2b/organizations/members/dangerously_get/{gavin_id}"),
+    ] {
+        let found = client.get(&path);
+        assert_eq!(found.status, 200, "{path}: {}", found.body);
+        assert_eq!(
+            found.body["member"]["organization_id"],
+            later_id.as_str(),
+            "{path}"
+        );
+    }
 }
 
 #[test]
