@@ -42,7 +42,7 @@ use tower_http::normalize_path::NormalizePathLayer;
 
 use crate::config::Settings;
 use crate::engine::management::read_body;
-use crate::engine::{new_request_id, ApiError, Engine, ErrorKind, UserInfoCall};
+use crate::engine::{new_request_id, ApiError, Engine, ErrorKind, Finished, UserInfoCall};
 use crate::userinfo;
 
 /// The header that carries the clock for the suite, with `--control`.
@@ -336,7 +336,13 @@ async fn migrate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
             .await
         }
     };
-    let answer = state.engine().finish(pending, reply);
+    // The engine is locked for the steps that read and change its state only; the RS256
+    // signature (about a millisecond) is made after, so that concurrent calls sign in parallel.
+    let finished = state.engine().finish_unsigned(pending, reply);
+    let answer = match finished {
+        Finished::Answer(answer) => answer,
+        Finished::ToSign(unsigned) => unsigned.sign(),
+    };
     json_response(answer.status, answer.body)
 }
 

@@ -112,8 +112,13 @@ pub fn jwks() -> Result<Value, String> {
 
 /// Signs `claims` as an RS256 JWT with header `{alg, kid, typ: "JWT"}`.
 pub fn sign<T: Serialize>(claims: &T) -> Result<String, String> {
-    let key = signing_key()?;
     let payload = serde_json::to_vec(claims).map_err(|e| e.to_string())?;
+    sign_payload(&payload)
+}
+
+/// A compact RS256 JWS of `payload` (JSON bytes) under the emulator's key.
+pub fn sign_payload(payload: &[u8]) -> Result<String, String> {
+    let key = signing_key()?;
     let mut token = key.header_segment.clone();
     URL_SAFE_NO_PAD.encode_string(payload, &mut token);
     let mut signature = vec![0; key.pair.public_modulus_len()];

@@ -202,10 +202,20 @@ impl Engine {
 
     /// Steps 7 to 10, with the UserInfo reply for the pending call.
     pub fn finish(&mut self, pending: Pending, userinfo: UserInfoResponse) -> Response {
+        match self.finish_unsigned(pending, userinfo) {
+            Finished::Answer(response) => response,
+            Finished::ToSign(unsigned) => unsigned.sign(),
+        }
+    }
+
+    /// Steps 7 to 10, all but the JWT's signature: a server calls this under its lock on the
+    /// engine and signs after releasing it ([`Unsigned::sign`] needs no state), so that
+    /// concurrent calls sign in parallel.
+    pub fn finish_unsigned(&mut self, pending: Pending, userinfo: UserInfoResponse) -> Finished {
         let request_id = pending.request_id.clone();
         match self.finish_steps(pending, userinfo) {
-            Ok(body) => Response { status: 200, body },
-            Err(error) => Response::error(&error, request_id),
+            Ok(unsigned) => Finished::ToSign(unsigned),
+            Err(error) => Finished::Answer(Response::error(&error, request_id)),
         }
     }
 
@@ -256,7 +266,7 @@ impl Engine {
         &mut self,
         pending: Pending,
         userinfo: UserInfoResponse,
-    ) -> Result<Vec<u8>, ApiError> {
+    ) -> Result<Unsigned, ApiError> {
         // The state may have changed since `begin` (a new world): look the organization up
         // again, by the id step 6 resolved.
         let organization = self
@@ -435,8 +445,9 @@ impl Engine {
         Ok(merged)
     }
 
-    /// Step 10: the session, its JWT and the response body.
-    fn start_session(&self, input: SessionInput<'_>) -> Result<Vec<u8>, ApiError> {
+    /// Step 10: the session, its JWT's payload and the response body (its `session_jwt`
+    /// left for [`Unsigned::sign`]).
+    fn start_session(&self, input: SessionInput<'_>) -> Result<Unsigned, ApiError> {
         let (organization, member) = self
             .store
             .organization(input.organization)
@@ -499,8 +510,8 @@ impl Engine {
                 }
             }
         }
-        let session_jwt =
-            keys::sign(&payload).map_err(|e| internal(format!("cannot sign the JWT: {e}")))?;
+        let payload = serde_json::to_vec(&payload)
+            .map_err(|e| internal(format!("cannot write the JWT's payload: {e}")))?;
 
         let session_token = if self.has(Bug::SessionTokenReused) {
             input.external_token.to_owned()
@@ -516,7 +527,7 @@ impl Engine {
             request_id: input.request_id.to_owned(),
             member_id: &member.id,
             session_token,
-            session_jwt,
+            session_jwt: String::new(),
             member: MemberObject::new(organization, member, status),
             organization: OrganizationObject::new(organization),
             member_session: MemberSession {
@@ -533,7 +544,61 @@ impl Engine {
             },
             status_code: 200,
         };
-        serde_json::to_vec(&body).map_err(|e| internal(format!("cannot write the response: {e}")))
+        let body = serde_json::to_vec(&body)
+            .map_err(|e| internal(format!("cannot write the response: {e}")))?;
+        Ok(Unsigned {
+            request_id: input.request_id.to_owned(),
+            body,
+            payload,
+        })
+    }
+}
+
+/// The end of a call: its answer, or a success still to be signed.
+#[derive(Debug)]
+pub enum Finished {
+    /// The answer (an error).
+    Answer(Response),
+    /// A success whose JWT is still to be signed.
+    ToSign(Unsigned),
+}
+
+/// A successful answer without its JWT's signature: the body with `"session_jwt":""`, and
+/// the JWT's payload. Its state is all decided; signing touches nothing else.
+#[derive(Debug)]
+pub struct Unsigned {
+    request_id: String,
+    body: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+impl Unsigned {
+    /// Signs the JWT (RS256) and puts it in the body.
+    pub fn sign(self) -> Response {
+        let jwt = match keys::sign_payload(&self.payload) {
+            Ok(jwt) => jwt,
+            Err(e) => {
+                return Response::error(
+                    &internal(format!("cannot sign the JWT: {e}")),
+                    self.request_id,
+                )
+            }
+        };
+        // The field is written before any value the call chose or the request gave, so its
+        // first occurrence is this one (a quote inside a string value is escaped anyway).
+        const EMPTY: &[u8] = br#""session_jwt":"""#;
+        let Some(at) = self.body.windows(EMPTY.len()).position(|w| w == EMPTY) else {
+            return Response::error(
+                &internal("the body has no session_jwt".into()),
+                self.request_id,
+            );
+        };
+        let value_at = at + EMPTY.len() - 1;
+        let mut body = Vec::with_capacity(self.body.len() + jwt.len());
+        body.extend_from_slice(&self.body[..value_at]);
+        body.extend_from_slice(jwt.as_bytes());
+        body.extend_from_slice(&self.body[value_at..]);
+        Response { status: 200, body }
     }
 }
 
