@@ -696,6 +696,55 @@ mod tests {
     use super::is_valid_email;
 
     #[test]
+    fn the_jwt_goes_into_the_session_jwt_field_whatever_the_ids_hold() {
+        use migrate_model::{
+            Member, MemberStatus, Organization, UserInfoBody, UserInfoReply, World,
+        };
+        // Ids and a token that spell the field the signature is spliced into.
+        let tricky = r#"x","session_jwt":"","y":""#;
+        let world = World {
+            project_id: "project-test-1".into(),
+            project_max_session_minutes: 527_040,
+            claims_template: serde_json::Map::new(),
+            organizations: vec![Organization {
+                organization_id: tricky.into(),
+                slug: "acme".into(),
+                external_id: None,
+                name: "Acme".into(),
+                members: vec![Member {
+                    member_id: tricky.into(),
+                    email: "ada@acme.test".into(),
+                    status: MemberStatus::Active,
+                    roles: vec![],
+                    name: String::new(),
+                }],
+            }],
+            userinfo: [(
+                tricky.to_owned(),
+                UserInfoReply::Http {
+                    status: 200,
+                    body: UserInfoBody::Json(serde_json::json!({"email": "ada@acme.test"})),
+                },
+            )]
+            .into(),
+        };
+        let mut engine = super::Engine::new();
+        engine.load_world(&world).expect("loads");
+        let request = serde_json::json!({
+            "session_token": tricky,
+            "organization_id": tricky,
+            "session_custom_claims": {"session_jwt": ""},
+        });
+        let answer = engine.migrate(request.to_string().as_bytes(), 1_700_000_000);
+        assert_eq!(answer.status, 200);
+        let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("JSON");
+        assert_eq!(body["member_id"], tricky);
+        assert_eq!(body["member_session"]["custom_claims"]["session_jwt"], "");
+        let jwt = body["session_jwt"].as_str().expect("a string");
+        assert_eq!(jwt.split('.').count(), 3, "{jwt}");
+    }
+
+    #[test]
     fn emails() {
         for ok in ["a@b", "Ada@Acme.test", "x.y+z@q", "é@ü"] {
             assert!(is_valid_email(ok), "{ok}");
