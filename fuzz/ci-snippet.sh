@@ -49,7 +49,7 @@ for target in $targets; do
   if cargo +nightly fuzz run "$target" "corpus/${target}" "${extra[@]}" -- \
     -max_total_time="$seconds" -dict=migrate.dict -print_final_stats=1 \
     -rss_limit_mb=2560 -timeout=30 >"$log" 2>&1; then
-    grep -E '^#[0-9]+ +DONE|^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' "$log" || tail -5 "$log"
+    grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' "$log" || tail -5 "$log"
   else
     status=$?
     tail -n 150 "$log"
