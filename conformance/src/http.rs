@@ -145,15 +145,27 @@ impl Http {
         let request = request
             .body(bytes)
             .map_err(|e| AdapterError::new(format!("{url}: {e}")))?;
-        let mut response = self.agent.run(request).map_err(|e| transport(&url, e))?;
+        let response = self.agent.run(request).map_err(|e| transport(&url, e))?;
         let status = response.status().as_u16();
-        let text = response
+        let bytes = self.read_reply(response, &url)?;
+        Ok((
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ))
+    }
+
+    /// The body of a reply from `url`, at most `max_reply_bytes` of it.
+    fn read_reply(
+        &self,
+        mut response: ureq::http::Response<ureq::Body>,
+        url: &str,
+    ) -> Result<Vec<u8>, AdapterError> {
+        response
             .body_mut()
             .with_config()
             .limit(self.options.max_reply_bytes)
-            .read_to_string()
-            .map_err(|e| transport(&url, e))?;
-        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+            .read_to_vec()
+            .map_err(|e| transport(url, e))
     }
 
     /// Connects to `base` with the default [`HttpOptions`] and this secret.
@@ -291,14 +303,9 @@ impl Implementation for Http {
         if let Some(authorization) = &self.authorization {
             request = request.header("Authorization", authorization);
         }
-        let mut response = request.send(body).map_err(|e| transport(&url, e))?;
+        let response = request.send(body).map_err(|e| transport(&url, e))?;
         let status = response.status().as_u16();
-        let bytes = response
-            .body_mut()
-            .with_config()
-            .limit(self.options.max_reply_bytes)
-            .read_to_vec()
-            .map_err(|e| transport(&url, e))?;
+        let bytes = self.read_reply(response, &url)?;
         Ok(HttpResponse {
             status,
             body: bytes,

@@ -618,6 +618,18 @@ fn rng_for(seed: u64, stream: u64) -> TestRng {
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
+/// The proptest runner of one property: the same `config` and `stream` generate the same
+/// cases, which the second pass of a keep-going run relies on.
+fn test_runner(config: &RunConfig, stream: u64) -> TestRunner {
+    let proptest_config = Config {
+        cases: config.cases,
+        max_shrink_iters: config.max_shrink_iters,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(proptest_config, rng_for(config.seed, stream))
+}
+
 /// Transport failures so far in a property, and in a row across the run.
 #[derive(Debug, Default)]
 struct TransportLog {
@@ -696,12 +708,6 @@ fn run_property(
     coverage: &mut Coverage,
     gone: &mut Option<String>,
 ) -> PropertyReport {
-    let proptest_config = Config {
-        cases: config.cases,
-        max_shrink_iters: config.max_shrink_iters,
-        failure_persistence: None,
-        ..Config::default()
-    };
     let started = Instant::now();
     // The closure proptest calls is `Fn`; the state it updates lives in a cell.
     let state = RefCell::new(PropertyState {
@@ -718,8 +724,7 @@ fn run_property(
         unsupported: None,
         last_progress: started,
     });
-    let mut runner =
-        TestRunner::new_with_rng(proptest_config.clone(), rng_for(config.seed, stream));
+    let mut runner = test_runner(config, stream);
     let result = runner.run(&property.strategy(), |case| {
         let mut st = state.borrow_mut();
         if st.gone.is_some() {
@@ -951,13 +956,7 @@ fn shrink_kind(
     seen: &mut Seen,
     kind: &Kind,
 ) -> Option<Failure> {
-    let proptest_config = Config {
-        cases: config.cases,
-        max_shrink_iters: config.max_shrink_iters,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(proptest_config, rng_for(config.seed, stream));
+    let mut runner = test_runner(config, stream);
     let state = RefCell::new((imp, seen, 0u32, false));
     let result = runner.run(&property.strategy(), |case| {
         let mut guard = state.borrow_mut();
