@@ -746,7 +746,7 @@ fn pointer_escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-fn verify_signature(token: &str, jwks: &Value) -> Result<(), String> {
+pub(crate) fn verify_signature(token: &str, jwks: &Value) -> Result<(), String> {
     use jsonwebtoken::{decode, decode_header, jwk::JwkSet, Algorithm, DecodingKey, Validation};
     let set: JwkSet = serde_json::from_value(jwks.clone())
         .map_err(|e| format!("the declared JWKS is invalid: {e}"))?;

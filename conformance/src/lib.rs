@@ -8,6 +8,7 @@
 //! - [`runner`]: runs the suite against an adapter and returns the [`runner::Report`];
 //! - [`testing`]: the same from another crate's `cargo test`;
 //! - [`vectors`]: the published test vectors;
+//! - [`jwks`]: the JWKS an in-process implementation declares, from its signing key;
 //! - [`summary`] and [`junit`]: reports for people and for CI systems; [`report`]: the JSON
 //!   report's schema, and merging the reports of a sharded run.
 //!
@@ -21,6 +22,7 @@ pub mod adapter;
 pub mod compare;
 pub mod gen;
 pub mod http;
+pub mod jwks;
 pub mod junit;
 pub mod public_api;
 pub mod report;
@@ -32,3 +34,10 @@ pub mod vectors;
 
 pub use adapter::{AdapterError, Capabilities, HttpResponse, Implementation};
 pub use runner::{run, Report, RunConfig};
+
+/// The reference model, re-exported so that one dependency is enough: the trait's
+/// [`World`], the [`Policy`] a target declares, and everything else in `migrate-model`.
+pub use migrate_model as model;
+pub use migrate_model::{
+    Flag, Member, MemberStatus, Organization, Policy, UserInfoBody, UserInfoReply, World,
+};
