@@ -278,20 +278,17 @@ fn write_failures(report: &migrate_conformance::Report, dir: &std::path::Path, t
     for p in &report.properties {
         for (n, f) in p.failures().enumerate() {
             let file_name = failure_file_name(report.seed, report.shard, p.property, n + 1);
-            let name = file_name.trim_end_matches(".json");
             let comment = format!(
                 "check {target} --seed {} --property {}: breaks {}",
                 report.seed,
                 p.property,
                 f.rules.join(", ")
             );
-            let path = dir.join(&file_name);
-            let written =
-                migrate_conformance::vectors::generate::case_file(name, &comment, &f.case)
-                    .and_then(|file| serde_json::to_string_pretty(&file).map_err(|e| e.to_string()))
-                    .and_then(|text| std::fs::write(&path, text + "\n").map_err(|e| e.to_string()));
+            let written = migrate_conformance::vectors::generate::write_case_file(
+                dir, &file_name, &comment, &f.case,
+            );
             if let Err(e) = written {
-                eprintln!("warning: cannot write {}: {e}", path.display());
+                eprintln!("warning: {e}");
             }
         }
     }
@@ -438,20 +435,8 @@ fn execute(command: Command) -> Result<bool, UsageError> {
                 .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
             let value: Value = serde_json::from_str(&text)
                 .map_err(|e| UsageError(format!("{} is not JSON: {e}", file.display())))?;
-            let pick = |k: &str| value.get(k).cloned().filter(|v| !v.is_null());
-            // `request` is the body's text, or (as in the vectors) the body as JSON.
-            let request = pick("request").map(|r| match r {
-                Value::String(text) => Value::String(text),
-                json => Value::String(json.to_string()),
-            });
-            let case_json = serde_json::json!({
-                "world": pick("world"),
-                "now": pick("now"),
-                "request": request,
-                "request_base64": pick("request_base64"),
-            });
-            let case_json: CaseJson = serde_json::from_value(case_json)
-                .map_err(|e| UsageError(format!("{} is not a case: {e}", file.display())))?;
+            let case_json = CaseJson::from_replay(&value)
+                .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
             let case = case_json.into_case().map_err(UsageError)?;
             let mut imp = target.open()?;
             let caps = imp.capabilities();

@@ -19,7 +19,7 @@ use migrate_model::{
     Constraint, ErrorType, Evaluation, ExpectedError, ExpectedJwt, ExpectedSuccess, Json, Opaque,
     Outcome, Policy, Rule, Slot,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::adapter::HttpResponse;
@@ -32,8 +32,12 @@ pub struct Difference {
     pub path: String,
     /// What the model expects there (a value, or a description of the constraint).
     pub expected: Value,
-    /// What the implementation gave (`null` when absent).
+    /// What the implementation gave (`null` when absent: see `absent`).
     pub actual: Value,
+    /// Which side has no value at `path` at all (a missing or an unexpected field), as
+    /// opposed to a JSON `null`; `None` when both sides have a value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absent: Option<Side>,
     /// Why this is a difference.
     pub note: String,
     /// The id of the rule (`model/SPEC.md`) that decides the value at `path`; `None` when
@@ -41,23 +45,47 @@ pub struct Difference {
     pub rule: Option<&'static str>,
 }
 
+/// A side of a [`Difference`] that has no value at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The model expects no such field; the implementation sent one.
+    Expected,
+    /// The implementation sent no such field (or no such response part).
+    Actual,
+}
+
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (expected, actual) = match self.absent {
+            Some(Side::Expected) => ("no such field".to_owned(), truncate(&self.actual.to_string())),
+            Some(Side::Actual) => (truncate(&self.expected.to_string()), "nothing (absent)".to_owned()),
+            None => (
+                truncate(&self.expected.to_string()),
+                truncate(&self.actual.to_string()),
+            ),
+        };
         write!(
             f,
-            "{}: {} (expected {}, got {})",
+            "{}: {} (expected {expected}, got {actual})",
             if self.path.is_empty() {
                 "/"
             } else {
                 &self.path
             },
             self.note,
-            truncate(&self.expected.to_string()),
-            truncate(&self.actual.to_string())
         )?;
-        match self.rule {
-            Some(rule) => write!(f, " [rule {rule}]"),
-            None => Ok(()),
+        match self.rule.and_then(Rule::from_id).map(Rule::source) {
+            Some(migrate_model::Source::Policy(flag)) => write!(
+                f,
+                " [rule {}, decided by policy flag {}]",
+                self.rule.unwrap_or_default(),
+                flag.name()
+            ),
+            _ => match self.rule {
+                Some(rule) => write!(f, " [rule {rule}]"),
+                None => Ok(()),
+            },
         }
     }
 }
@@ -139,12 +167,30 @@ struct Comparator<'a> {
 
 impl Comparator<'_> {
     fn diff(&mut self, path: &str, expected: Value, actual: Value, note: impl Into<String>) {
+        self.diff_sides(path, Some(expected), Some(actual), note);
+    }
+
+    /// A difference where one side may have no value at all (`None`: absent).
+    fn diff_sides(
+        &mut self,
+        path: &str,
+        expected: Option<Value>,
+        actual: Option<Value>,
+        note: impl Into<String>,
+    ) {
+        let absent = match (&expected, &actual) {
+            (_, None) => Some(Side::Actual),
+            (None, Some(_)) => Some(Side::Expected),
+            _ => None,
+        };
+        let (expected, actual) = (expected.unwrap_or(Value::Null), actual.unwrap_or(Value::Null));
         let note = note.into();
         let rule = attribute(self.evaluation, path, &note, &expected, &actual);
         self.diffs.push(Difference {
             path: path.to_owned(),
             expected,
             actual,
+            absent,
             note,
             rule: Some(rule.id()),
         });
@@ -165,10 +211,10 @@ impl Comparator<'_> {
                     );
                 }
                 if actual.get("status_code") != Some(&json!(status)) {
-                    self.diff(
+                    self.diff_sides(
                         "/status_code",
-                        json!(status),
-                        actual.get("status_code").cloned().unwrap_or(Value::Null),
+                        Some(json!(status)),
+                        actual.get("status_code").cloned(),
                         "status_code must equal the HTTP status",
                     );
                 }
@@ -182,10 +228,10 @@ impl Comparator<'_> {
                     e.error_type, e.message
                 ),
             ),
-            _ => self.diff(
+            _ => self.diff_sides(
                 "/error_type",
-                json!(acceptable),
-                actual.get("error_type").cloned().unwrap_or(Value::Null),
+                Some(json!(acceptable)),
+                actual.get("error_type").cloned(),
                 format!("wrong error type (the model says: {})", e.message),
             ),
         }
@@ -323,10 +369,10 @@ impl Comparator<'_> {
                 let path = format!("jwt.payload/{}", pointer_escape(k));
                 match (s.custom_claims.get(k), got.get(k)) {
                     (Some(want), Some(have)) => self.json(&path, want, have),
-                    (Some(want), None) => self.diff(
+                    (Some(want), None) => self.diff_sides(
                         &path,
-                        want.to_serde(),
-                        Value::Null,
+                        Some(want.to_serde()),
+                        None,
                         "custom claim missing from the JWT",
                     ),
                     _ => {}
@@ -373,10 +419,10 @@ impl Comparator<'_> {
                         (None, Some(constraint)) => {
                             self.constraint(&format!("{prefix}{child}"), constraint, None)
                         }
-                        (None, None) => self.diff(
+                        (None, None) => self.diff_sides(
                             &format!("{prefix}{child}"),
-                            ev.clone(),
-                            Value::Null,
+                            Some(ev.clone()),
+                            None,
                             "missing",
                         ),
                     }
@@ -390,10 +436,10 @@ impl Comparator<'_> {
                             self.constraint(&format!("{prefix}{child}"), constraint, Some(av))
                         }
                         None if open => {}
-                        None => self.diff(
+                        None => self.diff_sides(
                             &format!("{prefix}{child}"),
-                            Value::Null,
-                            av.clone(),
+                            None,
+                            Some(av.clone()),
                             "unexpected field",
                         ),
                     }
@@ -437,7 +483,6 @@ impl Comparator<'_> {
             Constraint::SchemaOnly => json!("any value the official schema allows"),
             Constraint::OneOf(values) => json!(values),
         };
-        let got = actual.cloned().unwrap_or(Value::Null);
         let ok = match (constraint, actual) {
             (Constraint::Opaque(kind) | Constraint::Optional(kind), Some(Value::String(s)))
                 if !s.is_empty() =>
@@ -452,10 +497,10 @@ impl Comparator<'_> {
             _ => false,
         };
         if !ok {
-            self.diff(
+            self.diff_sides(
                 path,
-                describe(constraint),
-                got,
+                Some(describe(constraint)),
+                actual.cloned(),
                 "does not meet the constraint",
             );
         }
@@ -486,15 +531,15 @@ impl Comparator<'_> {
                     let child = format!("{path}/{}", pointer_escape(k));
                     match a.get(k) {
                         Some(av) => self.json(&child, ev, av),
-                        None => self.diff(&child, ev.to_serde(), Value::Null, "claim missing"),
+                        None => self.diff_sides(&child, Some(ev.to_serde()), None, "claim missing"),
                     }
                 }
                 for (k, av) in a {
                     if !e.contains_key(k) {
-                        self.diff(
+                        self.diff_sides(
                             &format!("{path}/{}", pointer_escape(k)),
-                            Value::Null,
-                            av.to_serde(),
+                            None,
+                            Some(av.to_serde()),
                             "unexpected claim",
                         );
                     }
@@ -765,6 +810,45 @@ pub(crate) fn verify_signature(token: &str, jwks: &Value) -> Result<(), String> 
     decode::<Value>(token, &key, &validation)
         .map(|_| ())
         .map_err(|e| format!("the signature does not verify: {e}"))
+}
+
+/// Each single change of `profile` (one flag set to another of its choices) under which
+/// `response` to the call (`body` in `world` at `now`) would meet the model exactly: the
+/// failure is then the deliberate choice of another policy, which the implementation can
+/// declare in its profile. Signatures and cross-call uniqueness are not part of the question.
+pub fn legal_under(
+    world: &migrate_model::World,
+    now: i64,
+    body: &[u8],
+    response: &HttpResponse,
+    profile: &Policy,
+) -> Vec<(migrate_model::Flag, &'static str)> {
+    let Ok(model) = migrate_model::Model::new(world.clone()) else {
+        return Vec::new();
+    };
+    let mut legal = Vec::new();
+    for &flag in migrate_model::Flag::ALL {
+        for choice in flag.choices() {
+            if choice == profile.get(flag) {
+                continue;
+            }
+            let mut other = profile.clone();
+            if other.set(flag, choice).is_err() {
+                continue;
+            }
+            let Ok(evaluation) = model.migrate(now, &other, body) else {
+                continue;
+            };
+            let ctx = CompareContext {
+                policy: &other,
+                jwks: None,
+            };
+            if compare(&evaluation, response, ctx).1.is_empty() {
+                legal.push((flag, choice));
+            }
+        }
+    }
+    legal
 }
 
 /// The official `MigrateResponse` validator, built once.

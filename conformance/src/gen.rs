@@ -66,6 +66,25 @@ impl Case {
 }
 
 impl CaseJson {
+    /// A case from a replay file: a case as a failure prints it (`world`, `now`, `request`
+    /// or `request_base64`; other fields such as `expected` and `actual` are ignored), or a
+    /// vector's fields (`request` as JSON instead of text).
+    pub fn from_replay(value: &Value) -> Result<CaseJson, String> {
+        let pick = |k: &str| value.get(k).cloned().filter(|v| !v.is_null());
+        // `request` is the body's text, or (as in the vectors) the body as JSON.
+        let request = pick("request").map(|r| match r {
+            Value::String(text) => Value::String(text),
+            json => Value::String(json.to_string()),
+        });
+        let case = serde_json::json!({
+            "world": pick("world"),
+            "now": pick("now"),
+            "request": request,
+            "request_base64": pick("request_base64"),
+        });
+        serde_json::from_value(case).map_err(|e| format!("not a case: {e}"))
+    }
+
     /// Back to a case; the request must be given exactly once.
     pub fn into_case(self) -> Result<Case, String> {
         let body = match (self.request, self.request_base64) {

@@ -83,6 +83,8 @@ struct DifferenceIn {
     path: String,
     expected: Value,
     actual: Value,
+    #[serde(default)]
+    absent: Option<crate::compare::Side>,
     note: String,
     rule: Option<String>,
 }
@@ -116,6 +118,7 @@ fn failure_of(f: FailureIn) -> Result<Failure, String> {
                     path: d.path,
                     expected: d.expected,
                     actual: d.actual,
+                    absent: d.absent,
                     note: d.note,
                     rule: d.rule.as_deref().map(rule_id).transpose()?,
                 })

@@ -415,11 +415,47 @@ fn unix_now() -> f64 {
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
+    let message = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".into())
+        .unwrap_or_else(|| "a panic".into());
+    match PANIC_AT.with(|at| at.take()) {
+        Some(at) => format!("{message} (at {at})"),
+        None => message,
+    }
+}
+
+thread_local! {
+    /// Whether this thread is inside a call to the implementation, whose panics the suite
+    /// catches and reports with the case (so the panic hook stays quiet).
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Where the last caught panic happened (file:line:column).
+    static PANIC_AT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Calls `f`, catching a panic of the implementation. The panic hook prints nothing for it
+/// (a shrinking run would print it at every step, with backtraces); its message and place go
+/// into the failure instead. Panics elsewhere reach the previous hook as before.
+fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if CATCHING.with(std::cell::Cell::get) {
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+                PANIC_AT.with(|cell| *cell.borrow_mut() = at);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    let was = CATCHING.with(|c| c.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(was));
+    result
 }
 
 fn failure_of(path: &str, note: String) -> Difference {
@@ -427,6 +463,7 @@ fn failure_of(path: &str, note: String) -> Difference {
         path: path.to_owned(),
         expected: Value::Null,
         actual: Value::Null,
+        absent: None,
         note,
         rule: None,
     }
@@ -468,7 +505,7 @@ pub fn check_case_against(
             unsupported,
         })
     };
-    match catch_unwind(AssertUnwindSafe(|| imp.load_world(&case.world))) {
+    match catching(|| imp.load_world(&case.world)) {
         Ok(Ok(())) => {}
         Ok(Err(e)) if e.kind == AdapterErrorKind::Unsupported => {
             return not_called(Vec::new(), None, Some(e.message));
@@ -494,7 +531,7 @@ pub fn check_case_against(
     };
     let given_now = caps.controllable_clock.then_some(case.now);
     let before = unix_now();
-    let called = catch_unwind(AssertUnwindSafe(|| imp.call(body, given_now)));
+    let called = catching(|| imp.call(body, given_now));
     let after = unix_now();
     let response = match called {
         Ok(Ok(r)) => r,
@@ -536,6 +573,7 @@ pub fn check_case_against(
                 path: kind.placeholder().to_owned(),
                 expected: json!("a value never seen before in this run"),
                 actual: json!(value),
+                absent: None,
                 note: "an opaque value was reused across calls".into(),
                 rule: Some(Rule::ResponseShape.id()),
             });

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use serde_json::json;
 
 use crate::http::NOW_HEADER;
-use crate::runner::{Failure, Report};
+use crate::runner::{Coverage, Failure, Report};
 
 /// How a failure can be reproduced: what the lines printed under it say.
 #[derive(Clone, Debug, Default)]
@@ -113,51 +113,7 @@ pub fn render(report: &Report, reproduce: &Reproduce) -> String {
         let _ = writeln!(out, "{:<18} {:>7}  {result}", p.property, p.cases);
     }
 
-    let mut families: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut never = Vec::new();
-    for (id, count) in &report.coverage.rules {
-        let family = id.split('.').next().unwrap_or(id);
-        let entry = families.entry(family).or_default();
-        entry.1 += 1;
-        if *count > 0 {
-            entry.0 += 1;
-        } else {
-            never.push(*id);
-        }
-    }
-    let _ = writeln!(out, "\ncoverage by rule family (rules exercised / rules):");
-    let line: Vec<String> = FAMILIES
-        .iter()
-        .filter_map(|f| families.get(f).map(|(hit, all)| format!("{f} {hit}/{all}")))
-        .collect();
-    let _ = writeln!(out, "  {}", line.join(", "));
-    if !never.is_empty() {
-        let _ = writeln!(out, "  never exercised: {}", never.join(", "));
-    }
-    let outcomes: Vec<String> = report
-        .coverage
-        .outcomes
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect();
-    let _ = writeln!(out, "outcomes: {}", outcomes.join(", "));
-    let boundaries: Vec<String> = report
-        .coverage
-        .boundaries
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect();
-    let _ = writeln!(out, "boundaries (cases): {}", boundaries.join(", "));
-    let missed: Vec<&str> = report
-        .coverage
-        .boundaries
-        .iter()
-        .filter(|(_, v)| **v == 0)
-        .map(|(k, _)| *k)
-        .collect();
-    if !missed.is_empty() {
-        let _ = writeln!(out, "  boundaries never hit: {}", missed.join(", "));
-    }
+    out.push_str(&render_coverage(&report.coverage));
 
     for p in &report.properties {
         for (n, f) in p.failures().enumerate() {
@@ -185,6 +141,54 @@ pub fn render(report: &Report, reproduce: &Reproduce) -> String {
         report.properties.len(),
         report.seed
     );
+    out
+}
+
+/// Coverage by rule family, the rules never exercised, outcomes and boundaries.
+pub fn render_coverage(coverage: &Coverage) -> String {
+    let mut out = String::new();
+    let mut families: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut never = Vec::new();
+    for (id, count) in &coverage.rules {
+        let family = id.split('.').next().unwrap_or(id);
+        let entry = families.entry(family).or_default();
+        entry.1 += 1;
+        if *count > 0 {
+            entry.0 += 1;
+        } else {
+            never.push(*id);
+        }
+    }
+    let _ = writeln!(out, "\ncoverage by rule family (rules exercised / rules):");
+    let line: Vec<String> = FAMILIES
+        .iter()
+        .filter_map(|f| families.get(f).map(|(hit, all)| format!("{f} {hit}/{all}")))
+        .collect();
+    let _ = writeln!(out, "  {}", line.join(", "));
+    if !never.is_empty() {
+        let _ = writeln!(out, "  never exercised: {}", never.join(", "));
+    }
+    let outcomes: Vec<String> = coverage
+        .outcomes
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let _ = writeln!(out, "outcomes: {}", outcomes.join(", "));
+    let boundaries: Vec<String> = coverage
+        .boundaries
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    let _ = writeln!(out, "boundaries (cases): {}", boundaries.join(", "));
+    let missed: Vec<&str> = coverage
+        .boundaries
+        .iter()
+        .filter(|(_, v)| **v == 0)
+        .map(|(k, _)| *k)
+        .collect();
+    if !missed.is_empty() {
+        let _ = writeln!(out, "  boundaries never hit: {}", missed.join(", "));
+    }
     out
 }
 

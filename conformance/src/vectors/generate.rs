@@ -364,6 +364,23 @@ fn regressions(saved: &[SavedCase]) -> Result<Vec<(Curated, World)>, String> {
         .collect()
 }
 
+/// Writes a minimal failing case as the vector file `dir/file_name` (see [`case_file`]; the
+/// vector id is the file name without `.json`). The error names the path.
+pub fn write_case_file(
+    dir: &std::path::Path,
+    file_name: &str,
+    comment: &str,
+    case: &CaseJson,
+) -> Result<std::path::PathBuf, String> {
+    let path = dir.join(file_name);
+    let name = file_name.trim_end_matches(".json");
+    case_file(name, comment, case)
+        .and_then(|file| serde_json::to_string_pretty(&file).map_err(|e| e.to_string()))
+        .and_then(|text| std::fs::write(&path, text + "\n").map_err(|e| e.to_string()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
 /// One case as a vector file of its own, family `failures`, id `failures/NAME`: the
 /// format of `fixtures/`, so that `vectors run FILE` replays it and the case can join
 /// `fixtures/cases/counterexamples.json`. The vector lists the rule that decided the

@@ -34,7 +34,7 @@ macro_rules! embed {
     ($($name:literal),+ $(,)?) => {
         /// The vector files compiled into the crate: `(file name, contents)`.
         pub fn embedded() -> Vec<(&'static str, &'static str)> {
-            vec![$(($name, include_str!(concat!("../../../fixtures/", $name)))),+]
+            vec![$(($name, include_str!(concat!("../../fixtures/", $name)))),+]
         }
     };
 }
@@ -254,6 +254,7 @@ pub fn run_vector(
             path: String::new(),
             expected: Value::Null,
             actual: Value::Null,
+            absent: None,
             note,
             rule: None,
         }],
