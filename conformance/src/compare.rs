@@ -852,8 +852,8 @@ pub fn legal_under(
 }
 
 /// The official `MigrateResponse` validator, built once.
-fn response_validator() -> Option<&'static jsonschema::Validator> {
-    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
+fn response_validator() -> Option<&'static crate::schema::Validator> {
+    static VALIDATOR: OnceLock<Option<crate::schema::Validator>> = OnceLock::new();
     VALIDATOR
         .get_or_init(|| {
             let spec: Value = serde_json::from_str(migrate_model::OFFICIAL_SCHEMAS).ok()?;
@@ -861,7 +861,7 @@ fn response_validator() -> Option<&'static jsonschema::Validator> {
                 "$ref": "#/components/schemas/api_b2b_session_v1_MigrateResponse",
                 "components": spec.get("components")?,
             });
-            jsonschema::validator_for(&schema).ok()
+            crate::schema::Validator::new(schema).ok()
         })
         .as_ref()
 }
@@ -876,9 +876,9 @@ pub fn schema_errors(body: &Value) -> Vec<(String, String, Value)> {
         )];
     };
     validator
-        .iter_errors(body)
-        .map(|e| {
-            let path = e.instance_path().to_string();
+        .errors(body)
+        .into_iter()
+        .map(|(path, e)| {
             let value = body.pointer(&path).cloned().unwrap_or(Value::Null);
             (path, format!("violates the official schema: {e}"), value)
         })

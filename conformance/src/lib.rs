@@ -27,6 +27,7 @@ pub mod junit;
 pub mod public_api;
 pub mod report;
 pub mod runner;
+mod schema;
 pub mod subprocess;
 pub mod summary;
 pub mod testing;

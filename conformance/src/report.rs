@@ -33,10 +33,11 @@ pub fn schema_violations(report: &Value) -> Vec<String> {
         Ok(s) => s,
         Err(e) => return vec![format!("the report schema is not JSON: {e}")],
     };
-    match jsonschema::validator_for(&schema) {
+    match crate::schema::Validator::new(schema) {
         Ok(v) => v
-            .iter_errors(report)
-            .map(|e| format!("at {}: {e}", e.instance_path()))
+            .errors(report)
+            .into_iter()
+            .map(|(at, e)| format!("at {at}: {e}"))
             .collect(),
         Err(e) => vec![format!("the report schema does not compile: {e}")],
     }

@@ -7,14 +7,17 @@
 //! leans on `serde_json` for parsing and serializing, and so inherits its limits; those are the
 //! known gaps, listed here so the conformance suite's expected failures have a reason:
 //!
-//! - Numbers: a number that does not fit a double (`1e400`, and `serde_json` also refuses
-//!   `1.7976931348623158e308`) makes the whole body `bad_request`, even inside an unknown
-//!   field or as a custom claim (the spec answers `unable_to_represent_custom_claims_json`).
-//!   `-0` and integers beyond 64 bits parse as floats, so as a duration they are
-//!   `bad_request`.
+//! - Numbers: a number that does not fit a double (`1e400`) makes the whole body
+//!   `bad_request`, even inside an unknown field (the spec ignores it) or as a custom claim
+//!   (the spec answers `unable_to_represent_custom_claims_json`). Without its
+//!   `float_roundtrip` feature `serde_json` also refuses `1.7976931348623158e308`, the
+//!   largest double; the suite's own dependencies turn that feature on in test builds, so
+//!   the suite cannot see this one.
+//! - Durations: `-0` and integers beyond 64 bits parse as floats, so they are `bad_request`
+//!   where the spec says `invalid_session_duration_minutes`.
 //! - Nesting: `serde_json` refuses a document at 128 levels; the spec allows 128.
 //! - The 4 KB claims limit is measured on `serde_json`'s compact output, which writes
-//!   integral floats as `100.0` where RFC 8785 writes `100`.
+//!   integral floats as `100.0` and minus zero as `-0.0` where RFC 8785 writes `100` and `0`.
 //!
 //! The crate's `tests/conformance.rs` runs the conformance suite against it.
 
@@ -112,8 +115,7 @@ impl<F: Fn(&str) -> Result<(u16, Vec<u8>), String>> UserInfo for F {
 
 /// The errors this endpoint answers, by their wire names in Stytch's error enum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ErrorType {
+enum ErrorType {
     /// The request is malformed.
     BadRequest,
     /// The duration is outside 5..=527040 minutes (or outside int32).
@@ -134,7 +136,7 @@ pub enum ErrorType {
 
 impl ErrorType {
     /// The `error_type` on the wire.
-    pub fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             ErrorType::BadRequest => "bad_request",
             ErrorType::InvalidSessionDurationMinutes => "invalid_session_duration_minutes",
@@ -154,7 +156,7 @@ impl ErrorType {
     }
 
     /// The HTTP status.
-    pub fn status(self) -> u16 {
+    fn status(self) -> u16 {
         match self {
             ErrorType::OrganizationNotFound => 404,
             _ => 400,
@@ -197,11 +199,6 @@ impl Service {
     /// Replaces the directory.
     pub fn load(&mut self, directory: Directory) {
         self.directory = directory;
-    }
-
-    /// The directory, with any member status that successful calls changed.
-    pub fn directory(&self) -> &Directory {
-        &self.directory
     }
 
     /// Handles one `POST /v1/b2b/sessions/migrate` with the raw request `body` at Unix time

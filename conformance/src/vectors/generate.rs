@@ -231,8 +231,8 @@ fn notes() -> BTreeMap<String, FlagNote> {
 
 /// Validators of the official request and response schemas.
 struct Official {
-    request: jsonschema::Validator,
-    response: jsonschema::Validator,
+    request: crate::schema::Validator,
+    response: crate::schema::Validator,
 }
 
 impl Official {
@@ -241,7 +241,7 @@ impl Official {
             serde_json::from_str(migrate_model::OFFICIAL_SCHEMAS).map_err(|e| e.to_string())?;
         let build = |name: &str| {
             let schema = json!({"$ref": format!("#/components/schemas/{name}"), "components": spec["components"]});
-            jsonschema::validator_for(&schema).map_err(|e| e.to_string())
+            crate::schema::Validator::new(schema)
         };
         Ok(Official {
             request: build("api_b2b_session_v1_MigrateRequest")?,
@@ -301,16 +301,16 @@ fn vector_with(
     // Successful requests and every expected success body have the official shape.
     for e in std::iter::once(&expected).chain(by_flags.iter().map(|a| &a.expected)) {
         if let Expected::Success(s) = e {
-            if let Some(errors) = official.response.iter_errors(&s.body).next() {
+            if let Some((at, error)) = official.response.errors(&s.body).first() {
                 return Err(format!(
-                    "{}: the expected body violates the official schema: {errors}",
+                    "{}: the expected body violates the official schema at {at}: {error}",
                     c.id
                 ));
             }
             if let Some(r) = request.as_ref().filter(|_| published) {
-                if let Some(errors) = official.request.iter_errors(r).next() {
+                if let Some((at, error)) = official.request.errors(r).first() {
                     return Err(format!(
-                        "{}: a successful request violates the official schema: {errors}",
+                        "{}: a successful request violates the official schema at {at}: {error}",
                         c.id
                     ));
                 }
