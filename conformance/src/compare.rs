@@ -584,6 +584,31 @@ pub fn attribute(
             .find(|r| trace.contains(*r))
             .unwrap_or(fallback)
     };
+    // `bad_request` where the model accepts the body: the implementation refused something
+    // a strict parser refuses and the semantics accept (a number past the double range, 128
+    // levels, a duplicate key, ...). Name that rule, not the rule of the expected outcome.
+    let actual_type = match path {
+        "/error_type" => actual.as_str(),
+        "status" => actual.get("error_type").and_then(Value::as_str),
+        _ => None,
+    };
+    let expects_bad_request =
+        matches!(&evaluation.outcome, Outcome::Error(e) if e.accepts(ErrorType::BadRequest));
+    if actual_type == Some(ErrorType::BadRequest.name()) && !expects_bad_request {
+        const ACCEPTED_BY_THE_MODEL: &[Rule] = &[
+            Rule::BodyNestingLimit,
+            Rule::BodyDuplicateKeys,
+            Rule::BodyLoneSurrogate,
+            Rule::DurationNegativeZero,
+            Rule::DurationInt32Overflow,
+            Rule::ClaimsNumberPrecision,
+            Rule::BodyFieldNamesExact,
+            Rule::BodyUnknownFieldsIgnored,
+        ];
+        if let Some(rule) = ACCEPTED_BY_THE_MODEL.iter().find(|r| trace.contains(**r)) {
+            return *rule;
+        }
+    }
     if let Outcome::Error(e) = &evaluation.outcome {
         return match path {
             "" | "/error_type" => e.rule,

@@ -40,6 +40,7 @@
 //! | [`Suite::seed`] | `MIGRATE_CONFORMANCE_SEED` | `--seed N` | the seed (default 0) |
 //! | | `MIGRATE_CONFORMANCE_FAILURES_DIR` | | where minimal cases are saved |
 //! | | `MIGRATE_CONFORMANCE_REPLAY` | | extra files to run (`:`-separated): vector files, or cases as printed |
+//! | [`Suite::expected_failures`] | `MIGRATE_CONFORMANCE_EXPECTED_FAILURES` | | a file that replaces the declared expected failures |
 //!
 //! **Expected failures** (known gaps, with reasons): see [`Suite::expected_failures`]. A
 //! listed failure passes as expected and is counted at the end; a listed property or vector
@@ -269,12 +270,26 @@ impl Suite {
     /// Runs the tests as libtest would and exits with its status (2 on a usage error, 1 on
     /// an expected failure that did not occur).
     pub fn run(self) -> ! {
+        let mut this = self;
+        if let Some(path) = std::env::var_os("MIGRATE_CONFORMANCE_EXPECTED_FAILURES") {
+            let path = PathBuf::from(path);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    this.expected.clear();
+                    this = this.expected_failures(&text);
+                }
+                Err(e) => usage_error(&format!(
+                    "MIGRATE_CONFORMANCE_EXPECTED_FAILURES: cannot read {}: {e}",
+                    path.display()
+                )),
+            }
+        }
         let (args, overrides) = match split_args(std::env::args()) {
             Ok(split) => split,
             Err(e) => usage_error(&e),
         };
         let args = Arguments::from_iter(args);
-        let context = match self.context(&overrides) {
+        let context = match this.context(&overrides) {
             Ok(c) => c,
             Err(e) => usage_error(&e),
         };
@@ -293,19 +308,19 @@ impl Suite {
                 Replay::Case(name, case) => cases.push((name, case)),
             }
         }
-        let expected = match self.check_expected(&files) {
+        let expected = match this.check_expected(&files) {
             Ok(e) => Arc::new(e),
             Err(e) => usage_error(&e),
         };
         let tally: Shared = Arc::default();
         let mut trials = Vec::new();
-        trials.extend(property_trials(&self.factory, &context, &expected, &tally));
+        trials.extend(property_trials(&this.factory, &context, &expected, &tally));
         trials.push(signature_trial(
-            &self.factory,
-            self.no_signature_check.clone(),
+            &this.factory,
+            this.no_signature_check.clone(),
         ));
-        trials.extend(vector_trials(&self.factory, &files, &expected, &tally));
-        trials.extend(replay_trials(&self.factory, cases));
+        trials.extend(vector_trials(&this.factory, &files, &expected, &tally));
+        trials.extend(replay_trials(&this.factory, cases));
         let whole = args.filter.is_none() && args.skip.is_empty() && !args.ignored;
         let listing = args.list;
         let conclusion = libtest_mimic::run(&args, trials);
