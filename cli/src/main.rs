@@ -433,7 +433,7 @@ fn execute(command: Command) -> Result<bool, UsageError> {
         Command::Replay { file, target } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
-            let value: Value = serde_json::from_str(&text)
+            let value: Value = migrate_conformance::vectors::parse_deep(&text)
                 .map_err(|e| UsageError(format!("{} is not JSON: {e}", file.display())))?;
             let case_json = CaseJson::from_replay(&value)
                 .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;

@@ -509,7 +509,14 @@ fn assert_every_difference_names_a_rule(rows: &[migrate_conformance_cli::bugzoo:
                     migrate_model::Rule::from_id(rule).is_some(),
                     "{rule} is not a rule id"
                 );
-                assert!(d.to_string().ends_with(&format!("[rule {rule}]")), "{d}");
+                let shown = d.to_string();
+                let suffix = match migrate_model::Rule::from_id(rule).map(|r| r.source()) {
+                    Some(migrate_model::Source::Policy(flag)) => {
+                        format!("[rule {rule}, decided by policy flag {}]", flag.name())
+                    }
+                    _ => format!("[rule {rule}]"),
+                };
+                assert!(shown.ends_with(&suffix), "{shown}");
             }
         }
     }

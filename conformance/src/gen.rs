@@ -321,7 +321,10 @@ pub fn world(ada_status: MemberStatus, project_max: i64, template: &str) -> Worl
     World {
         project_id: "project-test-11111111".into(),
         project_max_session_minutes: project_max,
-        claims_template: serde_json::from_str(template).unwrap_or_default(),
+        claims_template: match migrate_model::json::to_serde_exact(template.as_bytes()) {
+            Ok(Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        },
         organizations: vec![
             Organization {
                 organization_id: "organization-test-acme".into(),

@@ -317,7 +317,10 @@ pub fn serve(
         if line.trim().is_empty() {
             continue;
         }
-        let answer = match serde_json::from_str::<Request>(&line) {
+        // Exact numbers in the world's claims template, whatever serde_json's features.
+        let request = migrate_model::json::to_serde_exact(line.as_bytes())
+            .and_then(|v| serde_json::from_value::<Request>(v).map_err(|e| e.to_string()));
+        let answer = match request {
             Err(e) => json!({"error": format!("not a protocol request: {e}")}),
             Ok(Request::Capabilities) => serde_json::to_value(imp.capabilities())
                 .unwrap_or_else(|e| json!({"error": e.to_string()})),

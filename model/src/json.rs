@@ -362,3 +362,68 @@ mod tests {
         drop(v);
     }
 }
+
+/// Parses JSON text into a `serde_json::Value` with exact numbers: integers that fit 64 bits
+/// stay integers, every other number is its correctly rounded double (`-0` is `-0.0`), which
+/// is what `serde_json` gives only with its `float_roundtrip` feature. The model does not turn
+/// that feature on (the suite shares `serde_json` with the code under test, and the feature
+/// would change how that code parses inside `cargo test`), so files it reads (worlds,
+/// vectors) go through here. Duplicate keys: the last wins; nesting up to
+/// [`MAX_FILE_DEPTH`] levels; a number past the double range is an error.
+pub fn to_serde_exact(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    let options = crate::parse::ParseOptions {
+        duplicate_keys: crate::policy::DuplicateKeys::LastWins,
+        lone_surrogate: crate::policy::LoneSurrogate::BadRequest,
+        nesting_limit: crate::policy::NestingLimit::Unlimited,
+    };
+    let (parsed, stats) =
+        crate::parse::parse_with_stats(bytes, options).map_err(|e| e.to_string())?;
+    if stats.max_depth > MAX_FILE_DEPTH {
+        return Err(format!(
+            "nested {} levels deep, over the {MAX_FILE_DEPTH} levels a file may have",
+            stats.max_depth
+        ));
+    }
+    exact_serde(&parsed)
+}
+
+/// The deepest nesting [`to_serde_exact`] accepts (the conversion recurses once per level).
+pub const MAX_FILE_DEPTH: usize = 1024;
+
+fn exact_serde(value: &Json) -> Result<serde_json::Value, String> {
+    use serde_json::Value;
+    Ok(match value {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(items) => {
+            Value::Array(items.iter().map(exact_serde).collect::<Result<_, _>>()?)
+        }
+        Json::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| Ok((k.clone(), exact_serde(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        Json::Number(n) => {
+            let text = match n {
+                Number::Text(t) => t.to_string(),
+                Number::Double(x) => x.to_string(),
+            };
+            let integral = !text.contains(['.', 'e', 'E']);
+            let int = if integral {
+                text.parse::<u64>().ok().map(Value::from).or_else(|| {
+                    // `-0` is the double minus zero, as serde_json reads it.
+                    text.parse::<i64>().ok().filter(|&i| i != 0).map(Value::from)
+                })
+            } else {
+                None
+            };
+            match int {
+                Some(v) => v,
+                None => serde_json::Number::from_f64(n.to_f64())
+                    .map(Value::Number)
+                    .ok_or_else(|| format!("number {text} is out of range"))?,
+            }
+        }
+    })
+}

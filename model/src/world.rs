@@ -19,10 +19,9 @@ pub struct World {
     pub project_id: String,
     /// The project's configured maximum session duration in minutes, within 5..=527040.
     pub project_max_session_minutes: i64,
-    /// The custom claims template: every session's initial claims. Read from JSON text with
-    /// the model's own parser, so every number is the nearest double to what the file says
-    /// whatever features `serde_json` is built with (deserializing needs `serde_json`).
-    #[serde(default, deserialize_with = "exact_template")]
+    /// The custom claims template: every session's initial claims. [`World::from_json`] reads
+    /// its numbers exactly.
+    #[serde(default)]
     pub claims_template: serde_json::Map<String, serde_json::Value>,
     /// The organizations and their members.
     #[serde(default)]
@@ -31,66 +30,6 @@ pub struct World {
     /// here gets HTTP 401, as a real endpoint answers an unknown token.
     #[serde(default)]
     pub userinfo: BTreeMap<String, UserInfoReply>,
-}
-
-/// Reads the template as JSON text and converts it with exact numbers: integers that fit 64
-/// bits stay integers, everything else is the correctly rounded double (`-0` is `-0.0`), as
-/// `serde_json` gives with its `float_roundtrip` feature, which the model does not turn on
-/// (it would change how the code under test parses numbers inside `cargo test`).
-fn exact_template<'de, D>(de: D) -> Result<serde_json::Map<String, serde_json::Value>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    use serde::de::Error as _;
-    let raw = <Box<serde_json::value::RawValue> as Deserialize>::deserialize(de)?;
-    let options = crate::parse::ParseOptions {
-        duplicate_keys: crate::policy::DuplicateKeys::default(),
-        lone_surrogate: crate::policy::LoneSurrogate::default(),
-        nesting_limit: crate::policy::NestingLimit::Unlimited,
-    };
-    let parsed = crate::parse::parse(raw.get().as_bytes(), options)
-        .map_err(|e| D::Error::custom(format!("claims_template: {e}")))?;
-    match exact_serde(&parsed).map_err(D::Error::custom)? {
-        serde_json::Value::Object(map) => Ok(map),
-        _ => Err(D::Error::custom("claims_template must be a JSON object")),
-    }
-}
-
-fn exact_serde(value: &crate::Json) -> Result<serde_json::Value, String> {
-    use crate::Json;
-    use serde_json::Value;
-    Ok(match value {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Bool(*b),
-        Json::String(s) => Value::String(s.clone()),
-        Json::Array(items) => Value::Array(items.iter().map(exact_serde).collect::<Result<_, _>>()?),
-        Json::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| Ok((k.clone(), exact_serde(v)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        Json::Number(n) => {
-            let text = match n {
-                crate::Number::Text(t) => t.to_string(),
-                crate::Number::Double(x) => x.to_string(),
-            };
-            let integral = !text.contains(['.', 'e', 'E']);
-            let int = integral
-                .then(|| {
-                    text.parse::<u64>()
-                        .ok()
-                        .map(Value::from)
-                        .or_else(|| text.parse::<i64>().ok().filter(|&i| i != 0).map(Value::from))
-                })
-                .flatten();
-            match int {
-                Some(v) => v,
-                None => serde_json::Number::from_f64(n.to_f64())
-                    .map(Value::Number)
-                    .ok_or_else(|| format!("claims_template: number {text} is out of range"))?,
-            }
-        }
-    })
 }
 
 /// An organization.
@@ -281,6 +220,14 @@ impl fmt::Display for WorldError {
 impl std::error::Error for WorldError {}
 
 impl World {
+    /// Reads a world from JSON text with exact numbers (see [`crate::json::to_serde_exact`]):
+    /// the claims template holds the correctly rounded double of every number, whatever
+    /// features `serde_json` is built with.
+    pub fn from_json(bytes: &[u8]) -> Result<World, String> {
+        let value = crate::json::to_serde_exact(bytes)?;
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    }
+
     /// Checks the world's invariants (section 2b, last point).
     pub fn validate(&self) -> Result<(), WorldError> {
         if !DURATION_RANGE.contains(&self.project_max_session_minutes) {
@@ -549,7 +496,7 @@ mod tests {
     fn template_numbers_are_read_exactly_without_serde_json_features() {
         let text = r#"{"project_id":"p","project_max_session_minutes":60,
             "claims_template":{"x":65281517519135030e-14,"n":{"y":-0,"big":18446744073709551616,"i":-5,"u":9007199254740993}}}"#;
-        let world: World = serde_json::from_str(text).unwrap();
+        let world = World::from_json(text.as_bytes()).unwrap();
         let t = &world.claims_template;
         let want: f64 = "65281517519135030e-14".parse().unwrap();
         assert_eq!(t["x"].as_f64().map(f64::to_bits), Some(want.to_bits()));
@@ -558,10 +505,10 @@ mod tests {
         assert_eq!(n["big"].as_f64(), Some(18446744073709551616.0));
         assert_eq!(n["i"].as_i64(), Some(-5));
         assert_eq!(n["u"].as_u64(), Some(9007199254740993));
-        let round: World = serde_json::from_str(&serde_json::to_string(&world).unwrap()).unwrap();
+        let round = World::from_json(serde_json::to_string(&world).unwrap().as_bytes()).unwrap();
         assert_eq!(round, world);
         let bad = r#"{"project_id":"p","project_max_session_minutes":60,"claims_template":{"x":1e400}}"#;
-        let err = serde_json::from_str::<World>(bad).unwrap_err().to_string();
+        let err = World::from_json(bad.as_bytes()).unwrap_err();
         assert!(err.contains("out of range"), "{err}");
     }
 }

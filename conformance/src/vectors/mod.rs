@@ -20,7 +20,6 @@ use migrate_model::{
     ErrorType, Evaluation, ExpectedError, ExpectedJwt, ExpectedSuccess, Flag, Json, MemberStatus,
     Outcome, Policy, Rule, Trace, World,
 };
-use serde::Deserialize as _;
 use serde_json::Value;
 
 use self::format::{Expected, Vector, VectorFile, FORMAT};
@@ -63,9 +62,9 @@ pub const RETIRED_IDS: &str = "retired-ids.txt";
 pub fn load(name: &str, text: &str) -> Result<VectorFile, String> {
     // Expected bodies can nest deeper than serde_json's default limit of 128 (claims at the
     // request's own limit sit a few levels down in the body), so the limit is lifted here.
-    let mut de = serde_json::Deserializer::from_str(text);
-    de.disable_recursion_limit();
-    let file = VectorFile::deserialize(&mut de).map_err(|e| format!("{name}: {e}"))?;
+    let file: VectorFile = parse_deep(text)
+        .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
+        .map_err(|e| format!("{name}: {e}"))?;
     if file.format != FORMAT {
         return Err(format!(
             "{name}: format {:?}, expected {FORMAT:?}",
@@ -98,11 +97,10 @@ pub fn load(name: &str, text: &str) -> Result<VectorFile, String> {
     Ok(file)
 }
 
-/// Parses JSON text without serde_json's recursion limit (vector files nest past 128).
+/// Parses JSON text without serde_json's recursion limit (vector files nest past 128), with
+/// exact numbers ([`migrate_model::json::to_serde_exact`]).
 pub fn parse_deep(text: &str) -> Result<Value, String> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    de.disable_recursion_limit();
-    Value::deserialize(&mut de).map_err(|e| e.to_string())
+    migrate_model::json::to_serde_exact(text.as_bytes())
 }
 
 /// Every embedded file, loaded.
@@ -320,7 +318,9 @@ pub fn run_files(imp: &mut dyn Implementation, files: &[VectorFile]) -> Vec<Vect
 pub fn read_saved(dir: &Path) -> Result<Vec<SavedCase>, String> {
     let path = dir.join(SAVED_CASES);
     match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Ok(text) => parse_deep(&text)
+            .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
+            .map_err(|e| format!("{}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(format!("{}: {e}", path.display())),
     }
