@@ -58,8 +58,14 @@ pub enum Side {
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (expected, actual) = match self.absent {
-            Some(Side::Expected) => ("no such field".to_owned(), truncate(&self.actual.to_string())),
-            Some(Side::Actual) => (truncate(&self.expected.to_string()), "nothing (absent)".to_owned()),
+            Some(Side::Expected) => (
+                "no such field".to_owned(),
+                truncate(&self.actual.to_string()),
+            ),
+            Some(Side::Actual) => (
+                truncate(&self.expected.to_string()),
+                "nothing (absent)".to_owned(),
+            ),
             None => (
                 truncate(&self.expected.to_string()),
                 truncate(&self.actual.to_string()),
@@ -183,7 +189,10 @@ impl Comparator<'_> {
             (None, Some(_)) => Some(Side::Expected),
             _ => None,
         };
-        let (expected, actual) = (expected.unwrap_or(Value::Null), actual.unwrap_or(Value::Null));
+        let (expected, actual) = (
+            expected.unwrap_or(Value::Null),
+            actual.unwrap_or(Value::Null),
+        );
         let note = note.into();
         let rule = attribute(self.evaluation, path, &note, &expected, &actual);
         self.diffs.push(Difference {
@@ -857,7 +866,7 @@ pub fn legal_under(
             if choice == profile.get(flag) {
                 continue;
             }
-            let mut other = profile.clone();
+            let mut other = *profile;
             if other.set(flag, choice).is_err() {
                 continue;
             }

@@ -116,8 +116,12 @@ mod tests {
 
     #[test]
     fn bad_keys_are_refused_with_a_reason() {
-        assert!(from_private_pem(b"not a key", "k").unwrap_err().contains("PEM"));
-        assert!(from_rsa_components(&[1; 64], &[3], "k").unwrap_err().contains("512 bits"));
+        assert!(from_private_pem(b"not a key", "k")
+            .unwrap_err()
+            .contains("PEM"));
+        assert!(from_rsa_components(&[1; 64], &[3], "k")
+            .unwrap_err()
+            .contains("512 bits"));
         let one = from_rsa_components(&[0x80; 256], &[3], "k").unwrap();
         let twice = set(vec![one["keys"][0].clone(), one["keys"][0].clone()]);
         assert!(twice.unwrap_err().contains("twice"));

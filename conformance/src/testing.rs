@@ -127,7 +127,9 @@ impl Expected {
     fn rules_of(&self, differences: &[Difference]) -> Option<BTreeSet<&'static str>> {
         let mut rules = BTreeSet::new();
         for d in differences {
-            let rule = d.rule.filter(|r| self.reasons.contains_key(&Entry::Rule(r)))?;
+            let rule = d
+                .rule
+                .filter(|r| self.reasons.contains_key(&Entry::Rule(r)))?;
             rules.insert(rule);
         }
         (!rules.is_empty()).then_some(rules)
@@ -298,7 +300,10 @@ impl Suite {
             Err(e) => usage_error(&e),
         };
         let mut files: Vec<(String, VectorFile)> = match vectors::embedded_files() {
-            Ok(files) => files.into_iter().map(|f| ("(embedded)".to_owned(), f)).collect(),
+            Ok(files) => files
+                .into_iter()
+                .map(|f| ("(embedded)".to_owned(), f))
+                .collect(),
             Err(e) => usage_error(&format!("the embedded vectors do not load: {e}")),
         };
         let mut cases = Vec::new();
@@ -404,7 +409,9 @@ impl Suite {
                 continue;
             };
             if let Some(previous) = expected.reasons.insert(entry, reason.clone()) {
-                errors.push(format!("expected failure {id:?} is listed twice (first: {previous})"));
+                errors.push(format!(
+                    "expected failure {id:?} is listed twice (first: {previous})"
+                ));
             }
         }
         if errors.is_empty() {
@@ -494,7 +501,8 @@ fn replay_files() -> Result<Vec<Replay>, String> {
         if value.get("format").is_some() {
             out.push(Replay::Vectors(
                 name.clone(),
-                vectors::load(&name, &text).map_err(|e| format!("MIGRATE_CONFORMANCE_REPLAY: {e}"))?,
+                vectors::load(&name, &text)
+                    .map_err(|e| format!("MIGRATE_CONFORMANCE_REPLAY: {e}"))?,
             ));
         } else {
             let case = CaseJson::from_replay(&value)
@@ -597,7 +605,10 @@ fn run_property(
     }
     if p.cases == 0 {
         blocks.push(match &p.unsupported {
-            Some(u) => format!("no case ran: {} cases skipped, the first: {}", u.count, u.first),
+            Some(u) => format!(
+                "no case ran: {} cases skipped, the first: {}",
+                u.count, u.first
+            ),
             None => "no case ran".to_owned(),
         });
     }
@@ -639,7 +650,7 @@ fn render_property_failure(
     for d in &f.differences {
         let _ = writeln!(out, "  {d}");
     }
-    if let Some(case) = f.case.clone().into_case().ok() {
+    if let Ok(case) = f.case.clone().into_case() {
         if let Some(response) = response_of(&f.actual) {
             let flips = legal_under(&case.world, case.now, &case.body, &response, profile);
             if !flips.is_empty() {
@@ -682,12 +693,24 @@ fn render_property_failure(
         .and_then(|()| {
             vectors::generate::write_case_file(&context.failures_dir, &file_name, &comment, &f.case)
         });
-    let _ = writeln!(out, "  rerun the property: {}", context.rerun_property(property));
+    let _ = writeln!(
+        out,
+        "  rerun the property: {}",
+        context.rerun_property(property)
+    );
     match saved {
         Ok(path) => {
             let id = format!("vectors::failures/{}", file_name.trim_end_matches(".json"));
-            let _ = writeln!(out, "  the case, with the world in full: {}", path.display());
-            let _ = write!(out, "  replay the case:    {}", context.replay_file(&path, &id));
+            let _ = writeln!(
+                out,
+                "  the case, with the world in full: {}",
+                path.display()
+            );
+            let _ = write!(
+                out,
+                "  replay the case:    {}",
+                context.replay_file(&path, &id)
+            );
         }
         Err(e) => {
             // Not saved: the case goes to the output instead, in the replay file form.
@@ -779,7 +802,9 @@ fn signature_trial(factory: &Factory, opted_out: Option<String>) -> Trial {
         }
     });
     match opted_out {
-        Some(reason) => trial.with_ignored_flag(true).with_kind(format!("not checked: {reason}")),
+        Some(reason) => trial
+            .with_ignored_flag(true)
+            .with_kind(format!("not checked: {reason}")),
         None => trial,
     }
 }
@@ -828,7 +853,10 @@ fn vector_trials(
                     if let Some(rules) = expected.rules_of(&result.differences) {
                         let mut t = lock(&tally);
                         for rule in rules {
-                            t.occurred.entry(Entry::Rule(rule)).or_default().insert(name.clone());
+                            t.occurred
+                                .entry(Entry::Rule(rule))
+                                .or_default()
+                                .insert(name.clone());
                         }
                         return Ok(());
                     }
@@ -858,7 +886,11 @@ fn render_vector_failure(
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "=== vector {} ({})", vector.id, vector.comment);
-    let _ = writeln!(out, "  file: {file_name}; rules: {}", vector.rules.join(", "));
+    let _ = writeln!(
+        out,
+        "  file: {file_name}; rules: {}",
+        vector.rules.join(", ")
+    );
     for d in differences {
         let _ = writeln!(out, "  {d}");
     }
@@ -931,7 +963,11 @@ fn print_summary(context: &Context, expected: &Expected, tally: &Tally, whole: b
             match tally.occurred.get(entry) {
                 Some(tests) => {
                     let tests: Vec<&str> = tests.iter().map(String::as_str).collect();
-                    let _ = writeln!(out, "  {entry}: as expected ({reason}) in {}", tests.join(", "));
+                    let _ = writeln!(
+                        out,
+                        "  {entry}: as expected ({reason}) in {}",
+                        tests.join(", ")
+                    );
                 }
                 None if whole && matches!(entry, Entry::Rule(_)) => {
                     stale = true;
@@ -953,25 +989,42 @@ mod tests {
     use super::*;
 
     fn strings(v: &[&str]) -> impl Iterator<Item = String> {
-        v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>().into_iter()
+        v.iter()
+            .map(|s| (*s).to_owned())
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     #[test]
     fn the_suites_arguments_are_taken_out_of_libtests() {
-        let (rest, o) =
-            split_args(strings(&["bin", "--seed", "7", "duration", "--cases=3", "--exact"]))
-                .unwrap();
+        let (rest, o) = split_args(strings(&[
+            "bin",
+            "--seed",
+            "7",
+            "duration",
+            "--cases=3",
+            "--exact",
+        ]))
+        .unwrap();
         assert_eq!(rest, ["bin", "duration", "--exact"]);
         assert_eq!((o.seed, o.cases), (Some(7), Some(3)));
-        assert!(split_args(strings(&["bin", "--seed"])).unwrap_err().contains("needs a value"));
+        assert!(split_args(strings(&["bin", "--seed"]))
+            .unwrap_err()
+            .contains("needs a value"));
         assert!(split_args(strings(&["bin", "--cases", "x"])).is_err());
     }
 
     #[test]
     fn the_test_target_is_the_binary_name_without_its_hash() {
         let name = |p: &str| test_target_name(Path::new(p));
-        assert_eq!(name("/t/debug/deps/conformance-0123456789abcdef").as_deref(), Some("conformance"));
-        assert_eq!(name("/t/debug/deps/my-tests-0123456789abcdef").as_deref(), Some("my-tests"));
+        assert_eq!(
+            name("/t/debug/deps/conformance-0123456789abcdef").as_deref(),
+            Some("conformance")
+        );
+        assert_eq!(
+            name("/t/debug/deps/my-tests-0123456789abcdef").as_deref(),
+            Some("my-tests")
+        );
         assert_eq!(name("/t/debug/my-tests").as_deref(), Some("my-tests"));
     }
 
@@ -984,7 +1037,9 @@ mod tests {
         assert!(err.contains("line 4: \"duration\" has no reason"), "{err}");
         assert!(err.contains("\"not-a-thing\" names no property"), "{err}");
         let ok = Suite::new(|| unreachable!())
-            .expected_failures("claims.merge.deep  nested objects replaced\nconformance::duration  why\n")
+            .expected_failures(
+                "claims.merge.deep  nested objects replaced\nconformance::duration  why\n",
+            )
             .check_expected(&[])
             .unwrap();
         assert_eq!(ok.reasons.len(), 2);

@@ -319,50 +319,6 @@ fn empty_children(v: &mut Json, levels: usize, deeper: &mut Vec<Json>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn int(text: &str) -> ExactInteger {
-        Number::Text(text.into()).exact_integer()
-    }
-
-    #[test]
-    fn exact_integer_judges_the_decimal_value() {
-        assert_eq!(int("60"), ExactInteger::Int(60));
-        assert_eq!(int("-0"), ExactInteger::Int(0));
-        assert_eq!(int("60.0"), ExactInteger::Int(60));
-        assert_eq!(int("6e1"), ExactInteger::Int(60));
-        assert_eq!(int("600e-1"), ExactInteger::Int(60));
-        assert_eq!(int("0.0e5"), ExactInteger::Int(0));
-        assert_eq!(int("60.5"), ExactInteger::NotInteger);
-        assert_eq!(int("60.00000000000000001"), ExactInteger::NotInteger);
-        assert_eq!(int("1e-1"), ExactInteger::NotInteger);
-        assert_eq!(int("1e10"), ExactInteger::Int(10_000_000_000));
-        assert_eq!(int("-1e30"), ExactInteger::Huge { negative: true });
-        assert_eq!(
-            int("1e99999999999999999999999"),
-            ExactInteger::Huge { negative: false }
-        );
-        assert_eq!(int("1e-99999999999999999999999"), ExactInteger::NotInteger);
-        assert_eq!(int("9223372036854775807"), ExactInteger::Int(i64::MAX));
-        assert_eq!(
-            int("9223372036854775808"),
-            ExactInteger::Huge { negative: false }
-        );
-    }
-
-    #[test]
-    fn dropping_a_very_deep_value_does_not_overflow_the_stack() {
-        let mut v = Json::Null;
-        for _ in 0..1_000_000 {
-            v = Json::Array(vec![v]);
-        }
-        assert_eq!(v.depth(), 1_000_000);
-        drop(v);
-    }
-}
-
 /// Parses JSON text into a `serde_json::Value` with exact numbers: integers that fit 64 bits
 /// stay integers, every other number is its correctly rounded double (`-0` is `-0.0`), which
 /// is what `serde_json` gives only with its `float_roundtrip` feature. The model does not turn
@@ -413,7 +369,10 @@ fn exact_serde(value: &Json) -> Result<serde_json::Value, String> {
             let int = if integral {
                 text.parse::<u64>().ok().map(Value::from).or_else(|| {
                     // `-0` is the double minus zero, as serde_json reads it.
-                    text.parse::<i64>().ok().filter(|&i| i != 0).map(Value::from)
+                    text.parse::<i64>()
+                        .ok()
+                        .filter(|&i| i != 0)
+                        .map(Value::from)
                 })
             } else {
                 None
@@ -426,4 +385,48 @@ fn exact_serde(value: &Json) -> Result<serde_json::Value, String> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(text: &str) -> ExactInteger {
+        Number::Text(text.into()).exact_integer()
+    }
+
+    #[test]
+    fn exact_integer_judges_the_decimal_value() {
+        assert_eq!(int("60"), ExactInteger::Int(60));
+        assert_eq!(int("-0"), ExactInteger::Int(0));
+        assert_eq!(int("60.0"), ExactInteger::Int(60));
+        assert_eq!(int("6e1"), ExactInteger::Int(60));
+        assert_eq!(int("600e-1"), ExactInteger::Int(60));
+        assert_eq!(int("0.0e5"), ExactInteger::Int(0));
+        assert_eq!(int("60.5"), ExactInteger::NotInteger);
+        assert_eq!(int("60.00000000000000001"), ExactInteger::NotInteger);
+        assert_eq!(int("1e-1"), ExactInteger::NotInteger);
+        assert_eq!(int("1e10"), ExactInteger::Int(10_000_000_000));
+        assert_eq!(int("-1e30"), ExactInteger::Huge { negative: true });
+        assert_eq!(
+            int("1e99999999999999999999999"),
+            ExactInteger::Huge { negative: false }
+        );
+        assert_eq!(int("1e-99999999999999999999999"), ExactInteger::NotInteger);
+        assert_eq!(int("9223372036854775807"), ExactInteger::Int(i64::MAX));
+        assert_eq!(
+            int("9223372036854775808"),
+            ExactInteger::Huge { negative: false }
+        );
+    }
+
+    #[test]
+    fn dropping_a_very_deep_value_does_not_overflow_the_stack() {
+        let mut v = Json::Null;
+        for _ in 0..1_000_000 {
+            v = Json::Array(vec![v]);
+        }
+        assert_eq!(v.depth(), 1_000_000);
+        drop(v);
+    }
 }

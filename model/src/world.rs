@@ -487,6 +487,7 @@ mod arbitrary_world {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::World;
 
@@ -501,13 +502,16 @@ mod tests {
         let want: f64 = "65281517519135030e-14".parse().unwrap();
         assert_eq!(t["x"].as_f64().map(f64::to_bits), Some(want.to_bits()));
         let n = &t["n"];
-        assert!(n["y"].as_f64().is_some_and(|y| y == 0.0 && y.is_sign_negative()));
+        assert!(n["y"]
+            .as_f64()
+            .is_some_and(|y| y == 0.0 && y.is_sign_negative()));
         assert_eq!(n["big"].as_f64(), Some(18446744073709551616.0));
         assert_eq!(n["i"].as_i64(), Some(-5));
         assert_eq!(n["u"].as_u64(), Some(9007199254740993));
         let round = World::from_json(serde_json::to_string(&world).unwrap().as_bytes()).unwrap();
         assert_eq!(round, world);
-        let bad = r#"{"project_id":"p","project_max_session_minutes":60,"claims_template":{"x":1e400}}"#;
+        let bad =
+            r#"{"project_id":"p","project_max_session_minutes":60,"claims_template":{"x":1e400}}"#;
         let err = World::from_json(bad.as_bytes()).unwrap_err();
         assert!(err.contains("out of range"), "{err}");
     }
