@@ -17,6 +17,23 @@ if MIGRATE_CONFORMANCE_EXPECTED_FAILURES="$tmp/empty.txt" run > "$tmp/empty.out"
 fi
 grep -q "vectors::claims-merge/number-1e400" "$tmp/empty.out"
 
+# The commands a failure prints reproduce it: the rerun of the property and the replay of the
+# saved minimal case both fail again, on the same rule.
+export MIGRATE_CONFORMANCE_EXPECTED_FAILURES="$tmp/empty.txt"
+export MIGRATE_CONFORMANCE_FAILURES_DIR="$tmp/failures"
+run > "$tmp/again.out" || true
+rerun="$(grep -m1 "rerun the property: .*conformance::duration" "$tmp/again.out" | sed 's/^ *rerun the property: //')"
+replay="$(grep -m1 "replay the case: .*seed0-duration-1" "$tmp/again.out" | sed 's/^ *replay the case: *//')"
+[[ -n "$rerun" && -n "$replay" ]] || { echo "FAILED: no reproduce commands printed"; exit 1; }
+if eval "$rerun -q" > "$tmp/rerun.out" 2>&1; then echo "FAILED: the rerun passed: $rerun"; exit 1; fi
+grep -q "breaks: duration.negative-zero" "$tmp/rerun.out"
+if eval "$replay" > "$tmp/replay.out" 2>&1; then echo "FAILED: the replay passed: $replay"; exit 1; fi
+grep -q "vectors::failures/seed0-duration-1" "$tmp/replay.out"
+grep -q "rule duration.negative-zero" "$tmp/replay.out"
+if MIGRATE_CONFORMANCE_CASES=0 run > "$tmp/zero.out"; then echo "FAILED: 0 cases ran"; exit 1; fi
+grep -q "0 cases per property would run nothing" "$tmp/zero.out"
+unset MIGRATE_CONFORMANCE_EXPECTED_FAILURES MIGRATE_CONFORMANCE_FAILURES_DIR
+
 { cat conformance/example-crate/tests/expected-failures.txt
   echo "org.slug-case   a rule this implementation does not break"
   echo "conformance::organization   a property this implementation passes"; } > "$tmp/stale.txt"
@@ -31,4 +48,5 @@ if MIGRATE_CONFORMANCE_EXPECTED_FAILURES="$tmp/typo.txt" run > "$tmp/typo.out"; 
   echo "FAILED: an unknown id was accepted"; exit 1
 fi
 grep -q '"typo.rule" names no property, vector id or rule id' "$tmp/typo.out"
-echo "expected failures: the list passes, an empty list fails, stale and unknown entries fail"
+echo "expected failures: the list passes, an empty list fails, stale and unknown entries fail;"
+echo "  a failure's rerun and replay commands reproduce it; 0 cases is refused"

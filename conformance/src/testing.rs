@@ -758,7 +758,7 @@ fn describe_world(world: &World) -> String {
             )
         })
         .collect();
-    clip(&format!(
+    clip_to(MAX_WORLD_LINE, &format!(
         "project {} (max {} min), claims template {}, organizations: {}; UserInfo knows {} token(s)",
         world.project_id,
         world.project_max_session_minutes,
@@ -768,14 +768,20 @@ fn describe_world(world: &World) -> String {
     ))
 }
 
+/// The longest world line: a world is printed once per failure, in full unless huge.
+const MAX_WORLD_LINE: usize = 4000;
+
 fn clip(s: &str) -> String {
-    const MAX: usize = 600;
-    if s.chars().count() <= MAX {
+    clip_to(600, s)
+}
+
+fn clip_to(max: usize, s: &str) -> String {
+    if s.chars().count() <= max {
         s.to_owned()
     } else {
         format!(
             "{}... ({} chars in all)",
-            s.chars().take(MAX).collect::<String>(),
+            s.chars().take(max).collect::<String>(),
             s.chars().count()
         )
     }

@@ -396,9 +396,14 @@ pub fn case_file(name: &str, comment: &str, case: &CaseJson) -> Result<VectorFil
         Outcome::Error(e) => e.rule,
         Outcome::Success(_) => Rule::ResponseShape,
     };
+    // The deciding rule first (a replay takes the error's rule from it), then every other
+    // rule the case exercised, so that a replay names the same rule as the run did.
+    let rules = std::iter::once(rule)
+        .chain(eval.trace.rules().filter(|r| *r != rule))
+        .collect();
     let curated = Curated {
         id: format!("failures/{name}"),
-        rules: vec![rule],
+        rules,
         comment: comment.to_owned(),
         world: "",
         now: case.now,
