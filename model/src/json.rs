@@ -275,7 +275,7 @@ const DROP_RECURSION_LEVELS: usize = 32;
 impl Drop for Json {
     /// Drops without unbounded recursion, so a value nested a million levels deep cannot
     /// overflow the stack. The levels near the top are emptied by a recursion of at most
-    /// [`DROP_RECURSION_LEVELS`] (no allocation for values of ordinary depth); subtrees below
+    /// `DROP_RECURSION_LEVELS` (no allocation for values of ordinary depth); subtrees below
     /// that are moved to a stack on the heap and emptied the same way in turn.
     fn drop(&mut self) {
         if !has_children(self) {

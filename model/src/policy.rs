@@ -2,7 +2,7 @@
 //!
 //! Section 2a of the semantics brief lists the flags. Each flag is an enum whose `Default` is
 //! the project's default choice; the wire names of flags and choices (`reserved-claims`,
-//! `reject`) come from the one table in [`policy_flags!`], which also generates the by-name
+//! `reject`) come from the one table in `policy_flags!`, which also generates the by-name
 //! access used by command lines and test vectors.
 
 use std::fmt;

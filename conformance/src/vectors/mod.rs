@@ -1,4 +1,4 @@
-//! Published test vectors: the format ([`format`]), their generation from curated cases
+//! Published test vectors: the format ([`mod@format`]), their generation from curated cases
 //! ([`cases`], [`generate`]), and replaying them against any target.
 //!
 //! The vector files under `fixtures/` are also compiled into this crate ([`embedded`]), so
