@@ -19,37 +19,43 @@
 //! The private key never leaves the function: only the public parameters (`n`, `e`) are in the
 //! result.
 
+use aws_lc_rs::signature::{KeyPair, RsaKeyPair};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, PublicKeyUse};
-use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Value};
 
 /// The JWKS of an RSA private key in PEM form (PKCS#1 `RSA PRIVATE KEY` or PKCS#8
 /// `PRIVATE KEY`), as RS256 key `kid`.
 pub fn from_private_pem(pem: &[u8], kid: &str) -> Result<Value, String> {
-    let key = EncodingKey::from_rsa_pem(pem)
-        .map_err(|e| format!("not an RSA private key in PEM form: {e}"))?;
-    from_encoding_key(&key, kid)
-}
-
-/// The JWKS of an RSA private key in DER form (PKCS#1), as RS256 key `kid`.
-pub fn from_private_der(der: &[u8], kid: &str) -> Result<Value, String> {
-    from_encoding_key(&EncodingKey::from_rsa_der(der), kid)
-}
-
-/// The JWKS of the key behind a `jsonwebtoken` RSA [`EncodingKey`], as RS256 key `kid`.
-pub fn from_encoding_key(key: &EncodingKey, kid: &str) -> Result<Value, String> {
-    let mut jwk = Jwk::from_encoding_key(key, Algorithm::RS256)
-        .map_err(|e| format!("cannot derive the public key: {e}"))?;
-    if !matches!(jwk.algorithm, AlgorithmParameters::RSA(_)) {
-        return Err("not an RSA key: Stytch session JWTs are RS256".into());
+    let block = pem::parse(pem).map_err(|e| format!("not a PEM block: {e}"))?;
+    let key = match block.tag() {
+        "RSA PRIVATE KEY" => RsaKeyPair::from_der(block.contents()),
+        "PRIVATE KEY" => RsaKeyPair::from_pkcs8(block.contents()),
+        other => {
+            return Err(format!(
+                "a PEM block of {other:?}: give an RSA private key (RSA PRIVATE KEY or PRIVATE KEY)"
+            ))
+        }
     }
-    jwk.common.key_id = Some(kid.to_owned());
-    jwk.common.public_key_use = Some(PublicKeyUse::Signature);
-    set(vec![
-        serde_json::to_value(jwk).map_err(|e| format!("cannot write the JWK: {e}"))?
-    ])
+    .map_err(|e| format!("not a usable RSA private key: {e}"))?;
+    from_key_pair(&key, kid)
+}
+
+/// The JWKS of an RSA private key in DER form (PKCS#1 or PKCS#8), as RS256 key `kid`.
+pub fn from_private_der(der: &[u8], kid: &str) -> Result<Value, String> {
+    let key = RsaKeyPair::from_der(der)
+        .or_else(|_| RsaKeyPair::from_pkcs8(der))
+        .map_err(|e| format!("not a usable RSA private key in PKCS#1 or PKCS#8 DER: {e}"))?;
+    from_key_pair(&key, kid)
+}
+
+fn from_key_pair(key: &RsaKeyPair, kid: &str) -> Result<Value, String> {
+    let public = key.public_key();
+    from_rsa_components(
+        public.modulus().big_endian_without_leading_zero(),
+        public.exponent().big_endian_without_leading_zero(),
+        kid,
+    )
 }
 
 /// The JWKS of an RSA public key given by its modulus and public exponent as big-endian
@@ -62,7 +68,7 @@ pub fn from_rsa_components(modulus: &[u8], exponent: &[u8], kid: &str) -> Result
     let (n, e) = (strip(modulus), strip(exponent));
     if n.len() < 256 {
         return Err(format!(
-            "an RSA modulus of {} bits is too short for RS256 (at least 2048)",
+            "an RSA modulus of about {} bits is too short for RS256 (at least 2048)",
             n.len() * 8
         ));
     }
@@ -98,30 +104,52 @@ pub fn set(keys: Vec<Value>) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::RSA_PKCS1_SHA256;
 
     const PEM: &[u8] = include_bytes!("../tests/data/test-rsa-2048.pem");
+    const PKCS8_PEM: &[u8] = include_bytes!("../tests/data/test-rsa-2048-pkcs8.pem");
+
+    /// An RS256 JWT signed with `key`, header kid `kid`.
+    fn token(key: &RsaKeyPair, kid: &str) -> String {
+        let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}"}}"#));
+        let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"x"}"#);
+        let signed = format!("{header}.{payload}");
+        let mut signature = vec![0; key.public_modulus_len()];
+        key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signed.as_bytes(), &mut signature)
+            .unwrap();
+        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
 
     #[test]
     fn a_jwks_from_a_pem_verifies_what_the_key_signs() {
+        let block = pem::parse(PEM).unwrap();
+        let key = RsaKeyPair::from_der(block.contents()).unwrap();
         let jwks = from_private_pem(PEM, "k1").unwrap();
-        let key = EncodingKey::from_rsa_pem(PEM).unwrap();
-        let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
-        header.kid = Some("k1".into());
-        let token = jsonwebtoken::encode(&header, &json!({"sub": "x"}), &key).unwrap();
-        assert_eq!(crate::compare::verify_signature(&token, &jwks), Ok(()));
+        let signed = token(&key, "k1");
+        assert_eq!(crate::compare::verify_signature(&signed, &jwks), Ok(()));
+        // The same key in PKCS#8 and in DER gives the same JWKS.
+        assert_eq!(from_private_pem(PKCS8_PEM, "k1").unwrap(), jwks);
+        assert_eq!(from_private_der(block.contents(), "k1").unwrap(), jwks);
+        // Another key, another kid, a changed payload: refused.
         let other = from_rsa_components(&[0x80; 256], &[1, 0, 1], "k1").unwrap();
-        assert!(crate::compare::verify_signature(&token, &other).is_err());
+        assert!(crate::compare::verify_signature(&signed, &other).is_err());
+        let err = crate::compare::verify_signature(&token(&key, "k2"), &jwks).unwrap_err();
+        assert!(err.contains("no key \"k2\""), "{err}");
+        let mut parts: Vec<&str> = signed.split('.').collect();
+        let forged = URL_SAFE_NO_PAD.encode(r#"{"sub":"y"}"#);
+        parts[1] = &forged;
+        assert!(crate::compare::verify_signature(&parts.join("."), &jwks).is_err());
         assert!(!jwks.to_string().contains("\"d\""), "no private parameter");
     }
 
     #[test]
     fn bad_keys_are_refused_with_a_reason() {
-        assert!(from_private_pem(b"not a key", "k")
-            .unwrap_err()
-            .contains("PEM"));
-        assert!(from_rsa_components(&[1; 64], &[3], "k")
-            .unwrap_err()
-            .contains("512 bits"));
+        assert!(from_private_pem(b"not a key", "k").unwrap_err().contains("PEM"));
+        let public = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+        assert!(from_private_pem(public.as_bytes(), "k").unwrap_err().contains("\"PUBLIC KEY\""));
+        assert!(from_private_der(b"\x30\x03\x02\x01\x00", "k").is_err());
+        assert!(from_rsa_components(&[1; 64], &[3], "k").unwrap_err().contains("512 bits"));
         let one = from_rsa_components(&[0x80; 256], &[3], "k").unwrap();
         let twice = set(vec![one["keys"][0].clone(), one["keys"][0].clone()]);
         assert!(twice.unwrap_err().contains("twice"));
