@@ -1,6 +1,7 @@
 //! Prints how serde_json reads a request whose claims hold numbers that its features decide
 //! (`float_roundtrip` changes the rounding of some 17-digit numbers, `arbitrary_precision`
-//! the representation, `preserve_order` the key order).
+//! the representation, `preserve_order` the key order), then a JWT signed by jsonwebtoken
+//! (a second crypto backend turned on by someone else makes it panic).
 
 fn main() {
     #[cfg(feature = "with-suite")]
@@ -17,5 +18,12 @@ fn main() {
     match serde_json::from_str::<serde_json::Value>("1e400") {
         Ok(v) => println!("1e400 -> {v}"),
         Err(e) => println!("1e400 -> error {e}"),
+    }
+    let key = jsonwebtoken::EncodingKey::from_secret(b"probe");
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    let claims = serde_json::json!({"sub": "member-1", "exp": 1_700_000_300});
+    match jsonwebtoken::encode(&header, &claims, &key) {
+        Ok(token) => println!("jwt {token}"),
+        Err(e) => println!("jwt error {e}"),
     }
 }
