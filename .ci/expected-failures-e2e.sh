@@ -43,6 +43,20 @@ fi
 grep -q "rule org.slug-case: listed (a rule this implementation does not break) but no test broke it" "$tmp/stale.out"
 grep -q "listed as an expected failure (a property this implementation passes), but it passed" "$tmp/stale.out"
 
+# A stale rule alone: every test passes, the run exits 1 and says which entry to remove; with
+# another seed it is not judged.
+{ cat conformance/example-crate/tests/expected-failures.txt
+  echo "org.slug-case   a rule this implementation does not break"; } > "$tmp/stale-rule.txt"
+set +e
+MIGRATE_CONFORMANCE_EXPECTED_FAILURES="$tmp/stale-rule.txt" run > "$tmp/stale-rule.out"
+status=$?
+set -e
+[[ $status == 1 ]] || { tail -20 "$tmp/stale-rule.out"; echo "FAILED: a stale rule alone exits $status, not 1"; exit 1; }
+grep -q "rule org.slug-case: listed (a rule this implementation does not break) but no test broke it" "$tmp/stale-rule.out"
+MIGRATE_CONFORMANCE_EXPECTED_FAILURES="$tmp/stale-rule.txt" MIGRATE_CONFORMANCE_SEED=7 run > "$tmp/seed7.out" \
+  || { tail -30 "$tmp/seed7.out"; echo "FAILED: another seed judged the listed rules"; exit 1; }
+grep -q "not judged: the seed or the cases differ" "$tmp/seed7.out"
+
 echo "typo.rule  why" > "$tmp/typo.txt"
 if MIGRATE_CONFORMANCE_EXPECTED_FAILURES="$tmp/typo.txt" run > "$tmp/typo.out"; then
   echo "FAILED: an unknown id was accepted"; exit 1

@@ -547,9 +547,10 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
                 let value = vectors::parse_deep(&on_disk)
                     .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
                 let first = schema
-                    .iter_errors(&value)
+                    .errors(&value)
+                    .into_iter()
                     .next()
-                    .map(|e| format!("at {}: {e}", e.instance_path()));
+                    .map(|(at, e)| format!("at {at}: {e}"));
                 if let Some(e) = first {
                     return Err(UsageError(format!(
                         "{} violates vectors.schema.json {e}",
@@ -729,13 +730,16 @@ fn parse_generated(
         .collect()
 }
 
-fn read_format_schema(dir: &std::path::Path) -> Result<jsonschema::Validator, UsageError> {
+fn read_format_schema(
+    dir: &std::path::Path,
+) -> Result<migrate_conformance::schema::Validator, UsageError> {
     let path = dir.join("vectors.schema.json");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
     let schema: Value =
         serde_json::from_str(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-    jsonschema::validator_for(&schema).map_err(|e| UsageError(format!("{}: {e}", path.display())))
+    migrate_conformance::schema::Validator::new(schema)
+        .map_err(|e| UsageError(format!("{}: {e}", path.display())))
 }
 
 /// The sample or one of its mutants, for `serve-stdio`.

@@ -194,6 +194,7 @@ fn differences(body: &str, edit: impl Fn(&mut Value)) -> Vec<String> {
     let ctx = CompareContext {
         policy: &caps.profile,
         jwks: caps.jwks.as_ref(),
+        request: Some(body.as_bytes()),
     };
     compare(&eval, &edited, ctx)
         .1

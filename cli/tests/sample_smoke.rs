@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use migrate_conformance::schema::Validator;
 use migrate_conformance::{HttpResponse, Implementation};
 use migrate_conformance_cli::sample::{Bug, Sample};
 use migrate_model::{
@@ -799,8 +800,9 @@ fn check_case(sample: &mut Sample, jwks: &Value, case: &Case) -> Result<(), Stri
                 ));
             }
             let violations: Vec<String> = schema()
-                .iter_errors(&body)
-                .map(|e| format!("{} {e}", e.instance_path()))
+                .errors(&body)
+                .into_iter()
+                .map(|(at, e)| format!("{at} {e}"))
                 .collect();
             if !violations.is_empty() {
                 return Err(format!("violates the official schema: {violations:?}"));
@@ -846,8 +848,8 @@ fn check_case(sample: &mut Sample, jwks: &Value, case: &Case) -> Result<(), Stri
 }
 
 /// The official `MigrateResponse` schema.
-fn schema() -> &'static jsonschema::Validator {
-    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+fn schema() -> &'static Validator {
+    static VALIDATOR: std::sync::OnceLock<Validator> = std::sync::OnceLock::new();
     VALIDATOR.get_or_init(|| {
         let spec: Value =
             serde_json::from_str(migrate_model::OFFICIAL_SCHEMAS).expect("the official schemas");
@@ -855,7 +857,7 @@ fn schema() -> &'static jsonschema::Validator {
             "$ref": "#/components/schemas/api_b2b_session_v1_MigrateResponse",
             "components": spec["components"],
         });
-        jsonschema::validator_for(&schema).expect("a usable schema")
+        Validator::new(schema).expect("a usable schema")
     })
 }
 

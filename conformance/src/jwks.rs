@@ -112,12 +112,18 @@ mod tests {
 
     /// An RS256 JWT signed with `key`, header kid `kid`.
     fn token(key: &RsaKeyPair, kid: &str) -> String {
-        let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}"}}"#));
+        let header =
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}"}}"#));
         let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"x"}"#);
         let signed = format!("{header}.{payload}");
         let mut signature = vec![0; key.public_modulus_len()];
-        key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signed.as_bytes(), &mut signature)
-            .unwrap();
+        key.sign(
+            &RSA_PKCS1_SHA256,
+            &SystemRandom::new(),
+            signed.as_bytes(),
+            &mut signature,
+        )
+        .unwrap();
         format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
 
@@ -145,11 +151,17 @@ mod tests {
 
     #[test]
     fn bad_keys_are_refused_with_a_reason() {
-        assert!(from_private_pem(b"not a key", "k").unwrap_err().contains("PEM"));
+        assert!(from_private_pem(b"not a key", "k")
+            .unwrap_err()
+            .contains("PEM"));
         let public = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
-        assert!(from_private_pem(public.as_bytes(), "k").unwrap_err().contains("\"PUBLIC KEY\""));
+        assert!(from_private_pem(public.as_bytes(), "k")
+            .unwrap_err()
+            .contains("\"PUBLIC KEY\""));
         assert!(from_private_der(b"\x30\x03\x02\x01\x00", "k").is_err());
-        assert!(from_rsa_components(&[1; 64], &[3], "k").unwrap_err().contains("512 bits"));
+        assert!(from_rsa_components(&[1; 64], &[3], "k")
+            .unwrap_err()
+            .contains("512 bits"));
         let one = from_rsa_components(&[0x80; 256], &[3], "k").unwrap();
         let twice = set(vec![one["keys"][0].clone(), one["keys"][0].clone()]);
         assert!(twice.unwrap_err().contains("twice"));

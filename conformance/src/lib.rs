@@ -8,6 +8,7 @@
 //! - [`runner`]: runs the suite against an adapter and returns the [`runner::Report`];
 //! - [`testing`]: the same from another crate's `cargo test`;
 //! - [`vectors`]: the published test vectors;
+//! - [`schema`]: JSON Schema validation that turns on no `serde_json` feature;
 //! - [`jwks`]: the JWKS an in-process implementation declares, from its signing key;
 //! - [`summary`] and [`junit`]: reports for people and for CI systems; [`report`]: the JSON
 //!   report's schema, and merging the reports of a sharded run.
@@ -27,7 +28,7 @@ pub mod jwks;
 pub mod public_api;
 pub mod report;
 pub mod runner;
-mod schema;
+pub mod schema;
 pub mod subprocess;
 pub mod summary;
 pub mod testing;

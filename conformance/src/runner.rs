@@ -400,7 +400,9 @@ impl CaseResult {
             None => Value::Null,
             Some(r) => json!({
                 "status": r.status,
-                "body": serde_json::from_slice::<Value>(&r.body)
+                // Exact numbers; a body with duplicate keys or numbers past the double range
+                // stays text, byte for byte.
+                "body": migrate_model::json::to_serde_exact(&r.body)
                     .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&r.body).into_owned())),
             }),
         }
@@ -436,22 +438,25 @@ thread_local! {
 
 /// Calls `f`, catching a panic of the implementation. The panic hook prints nothing for it
 /// (a shrinking run would print it at every step, with backtraces); its message and place go
-/// into the failure instead. Panics elsewhere reach the previous hook as before.
+/// into the failure instead. Panics elsewhere reach the previous hook as before, and so do
+/// panics on threads the implementation starts itself.
 fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if CATCHING.with(std::cell::Cell::get) {
+            // try_with: during thread-local teardown the flag is gone; print as usual then.
+            if CATCHING.try_with(std::cell::Cell::get).unwrap_or(false) {
                 let at = info
                     .location()
                     .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
-                PANIC_AT.with(|cell| *cell.borrow_mut() = at);
+                let _ = PANIC_AT.try_with(|cell| *cell.borrow_mut() = at);
             } else {
                 previous(info);
             }
         }));
     });
+    PANIC_AT.with(|cell| cell.borrow_mut().take());
     let was = CATCHING.with(|c| c.replace(true));
     let result = catch_unwind(AssertUnwindSafe(f));
     CATCHING.with(|c| c.set(was));
@@ -561,6 +566,7 @@ pub fn check_case_against(
     let ctx = CompareContext {
         policy,
         jwks: caps.jwks.as_ref(),
+        request: Some(body),
     };
     let (observed, mut differences) = compare(&evaluation, &response, ctx);
     for (kind, value) in observed.opaque {

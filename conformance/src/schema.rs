@@ -1,11 +1,12 @@
-//! JSON Schema validation (the official response and request schemas, the report schema) with
+//! JSON Schema validation (the official response and request schemas, the report schema, the
+//! vector format) with
 //! `boon`, which leaves `serde_json`'s features alone: the suite shares `serde_json` with the
 //! code under test and must not change how that code parses numbers.
 
 use serde_json::Value;
 
-/// A compiled schema.
-pub(crate) struct Validator {
+/// A compiled schema: [`Validator::new`] once, then [`Validator::errors`] per instance.
+pub struct Validator {
     schemas: boon::Schemas,
     index: boon::SchemaIndex,
 }
@@ -18,7 +19,7 @@ impl std::fmt::Debug for Validator {
 
 impl Validator {
     /// Compiles `schema` (draft 2020-12 unless it says otherwise; no remote references).
-    pub(crate) fn new(schema: Value) -> Result<Validator, String> {
+    pub fn new(schema: Value) -> Result<Validator, String> {
         const LOCATION: &str = "urn:migrate-conformance:schema";
         let mut compiler = boon::Compiler::new();
         compiler.set_default_draft(boon::Draft::V2020_12);
@@ -33,12 +34,17 @@ impl Validator {
     }
 
     /// Every violation by `instance`, as (JSON pointer, message); empty when valid.
-    pub(crate) fn errors(&self, instance: &Value) -> Vec<(String, String)> {
+    pub fn errors(&self, instance: &Value) -> Vec<(String, String)> {
         let mut out = Vec::new();
         if let Err(e) = self.schemas.validate(instance, self.index) {
             leaves(&e, &mut out);
         }
         out
+    }
+
+    /// Whether `instance` is valid.
+    pub fn is_valid(&self, instance: &Value) -> bool {
+        self.schemas.validate(instance, self.index).is_ok()
     }
 }
 

@@ -39,7 +39,7 @@
 //! | [`Suite::cases`] | `MIGRATE_CONFORMANCE_CASES` | `--cases N` | cases per property (default 100; 0 is refused) |
 //! | [`Suite::seed`] | `MIGRATE_CONFORMANCE_SEED` | `--seed N` | the seed (default 0) |
 //! | | `MIGRATE_CONFORMANCE_FAILURES_DIR` | | where minimal cases are saved |
-//! | | `MIGRATE_CONFORMANCE_REPLAY` | | extra files to run (`:`-separated): vector files, or cases as printed |
+//! | | `MIGRATE_CONFORMANCE_REPLAY` | | extra files to run (`:`-separated, `;` on Windows): vector files, or cases as printed |
 //! | [`Suite::expected_failures`] | `MIGRATE_CONFORMANCE_EXPECTED_FAILURES` | | a file that replaces the declared expected failures |
 //!
 //! **Expected failures** (known gaps, with reasons): see [`Suite::expected_failures`]. A
@@ -228,7 +228,7 @@ impl Suite {
     /// ```text
     /// # tests/expected-failures.txt
     /// claims.merge.deep          nested objects are replaced, not merged (ticket 123)
-    /// vectors::userinfo/status-3 our HTTP client follows redirects
+    /// vectors::duration/value-minus0  we read -0 as a float
     /// ```
     ///
     /// A failure is expected when its test is listed, or when every difference it shows
@@ -269,8 +269,9 @@ impl Suite {
         self
     }
 
-    /// Runs the tests as libtest would and exits with its status (2 on a usage error, 1 on
-    /// an expected failure that did not occur).
+    /// Runs the tests as libtest would and exits with its status: 101 when a test failed
+    /// (a listed property or vector that passed among them), 2 on a usage error, 1 when the
+    /// only problem is a listed rule that no test broke.
     pub fn run(self) -> ! {
         let mut this = self;
         if let Some(path) = std::env::var_os("MIGRATE_CONFORMANCE_EXPECTED_FAILURES") {
@@ -278,6 +279,7 @@ impl Suite {
             match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     this.expected.clear();
+                    this.expected_errors.clear();
                     this = this.expected_failures(&text);
                 }
                 Err(e) => usage_error(&format!(
@@ -299,11 +301,12 @@ impl Suite {
             Ok(files) => files,
             Err(e) => usage_error(&e),
         };
-        let mut files: Vec<(String, VectorFile)> = match vectors::embedded_files() {
-            Ok(files) => files
-                .into_iter()
-                .map(|f| ("(embedded)".to_owned(), f))
-                .collect(),
+        let embedded = vectors::embedded().into_iter().map(|(name, text)| {
+            let file = format!("fixtures/{name} (compiled into migrate-conformance)");
+            vectors::load(name, text).map(|f| (file, f))
+        });
+        let mut files: Vec<(String, VectorFile)> = match embedded.collect() {
+            Ok(files) => files,
             Err(e) => usage_error(&format!("the embedded vectors do not load: {e}")),
         };
         let mut cases = Vec::new();
@@ -326,13 +329,29 @@ impl Suite {
         ));
         trials.extend(vector_trials(&this.factory, &files, &expected, &tally));
         trials.extend(replay_trials(&this.factory, cases));
-        let whole = args.filter.is_none() && args.skip.is_empty() && !args.ignored;
+        // Listed rules are judged stale only in a run of every test, with the declared seed
+        // and at least the declared cases (another seed or fewer cases may not reach them).
+        let judge_stale = if args.filter.is_some() || !args.skip.is_empty() || args.ignored {
+            Err("only some tests ran")
+        } else if context.config.seed != this.seed || context.config.cases < this.cases {
+            Err("the seed or the cases differ from the declared ones")
+        } else {
+            Ok(())
+        };
         let listing = args.list;
+        // Under `--format json` standard output is libtest's JSON; the summary goes to stderr.
+        let to_stderr = matches!(args.format, Some(libtest_mimic::FormatSetting::Json));
         let conclusion = libtest_mimic::run(&args, trials);
         if listing {
             conclusion.exit();
         }
-        let stale = print_summary(&context, &expected, &lock(&tally), whole);
+        let summary = summary(&context, &expected, &lock(&tally), judge_stale);
+        if to_stderr {
+            eprintln!("{}", summary.text);
+        } else {
+            println!("{}", summary.text);
+        }
+        let stale = summary.stale;
         if stale && !conclusion.has_failed() {
             std::process::exit(1);
         }
@@ -382,7 +401,12 @@ impl Suite {
             },
             failures_dir,
             package: std::env::var("CARGO_PKG_NAME").ok(),
-            test_target: exe.as_deref().and_then(test_target_name),
+            test_target: exe.as_deref().and_then(test_target_name).map(|stem| {
+                let manifest = std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| {
+                    std::fs::read_to_string(Path::new(&dir).join("Cargo.toml")).ok()
+                });
+                spelled_as_in_manifest(&stem, manifest.as_deref())
+            }),
         })
     }
 
@@ -481,6 +505,22 @@ fn test_target_name(exe: &Path) -> Option<String> {
     }
 }
 
+/// Cargo names a test binary after its target with `-` turned into `_`; `--test` wants the
+/// target's own spelling, which the manifest has (`name = "my-tests"`).
+fn spelled_as_in_manifest(stem: &str, manifest: Option<&str>) -> String {
+    let names = manifest
+        .into_iter()
+        .flat_map(str::lines)
+        .filter_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == "name").then(|| value.trim().trim_matches('"').to_owned())
+        });
+    names
+        .into_iter()
+        .find(|name| name.replace('-', "_") == stem)
+        .unwrap_or_else(|| stem.to_owned())
+}
+
 enum Replay {
     Vectors(String, VectorFile),
     Case(String, CaseJson),
@@ -567,6 +607,9 @@ fn run_property(
     let Some(p) = report.properties.first() else {
         return Err(Failed::from("the property did not run"));
     };
+    for f in p.failures() {
+        record_listed_rules(tally, expected, &f.differences, name);
+    }
     if let Some(reason) = expected.property(property) {
         if p.passed() {
             return Err(Failed::from(format!(
@@ -581,10 +624,9 @@ fn run_property(
         return Ok(());
     }
     let mut blocks = Vec::new();
-    let mut covered = Vec::new();
     for (n, f) in p.failures().enumerate() {
         match expected.rules_of(&f.differences) {
-            Some(rules) => covered.extend(rules),
+            Some(_) => {}
             None => blocks.push(render_property_failure(
                 context,
                 property.name(),
@@ -612,17 +654,29 @@ fn run_property(
             None => "no case ran".to_owned(),
         });
     }
-    let mut t = lock(tally);
-    for rule in covered {
-        t.occurred
-            .entry(Entry::Rule(rule))
-            .or_default()
-            .insert(name.to_owned());
-    }
     if blocks.is_empty() {
         Ok(())
     } else {
         Err(Failed::from(blocks.join("\n\n")))
+    }
+}
+
+/// Notes each listed rule that `differences` break, whether or not the failure is expected as
+/// a whole: a listed rule is stale only when no test broke it at all.
+fn record_listed_rules(
+    tally: &Shared,
+    expected: &Expected,
+    differences: &[Difference],
+    test: &str,
+) {
+    let mut t = lock(tally);
+    for rule in differences.iter().filter_map(|d| d.rule) {
+        if expected.reasons.contains_key(&Entry::Rule(rule)) {
+            t.occurred
+                .entry(Entry::Rule(rule))
+                .or_default()
+                .insert(test.to_owned());
+        }
     }
 }
 
@@ -840,6 +894,7 @@ fn vector_trials(
                     let mut imp = factory();
                     let result =
                         vectors::run_vector(&mut imp, &world, &vector, &mut Seen::default());
+                    record_listed_rules(&tally, &expected, &result.differences, &name);
                     if let Some(reason) = expected.vector(&vector.id) {
                         if result.differences.is_empty() {
                             return Err(Failed::from(format!(
@@ -856,14 +911,7 @@ fn vector_trials(
                     if result.differences.is_empty() {
                         return Ok(());
                     }
-                    if let Some(rules) = expected.rules_of(&result.differences) {
-                        let mut t = lock(&tally);
-                        for rule in rules {
-                            t.occurred
-                                .entry(Entry::Rule(rule))
-                                .or_default()
-                                .insert(name.clone());
-                        }
+                    if expected.rules_of(&result.differences).is_some() {
                         return Ok(());
                     }
                     Err(Failed::from(render_vector_failure(
@@ -952,9 +1000,20 @@ fn replay_trials(factory: &Factory, cases: Vec<(String, CaseJson)>) -> Vec<Trial
         .collect()
 }
 
-/// The summary after libtest's: settings, coverage, expected failures. Returns whether a
-/// listed rule never occurred in a run of the whole suite.
-fn print_summary(context: &Context, expected: &Expected, tally: &Tally, whole: bool) -> bool {
+/// The text printed after libtest's, and whether a listed rule is stale.
+struct Summary {
+    text: String,
+    stale: bool,
+}
+
+/// The summary after libtest's: settings, coverage, expected failures, and the listed rules no
+/// test broke (judged only when `judge_stale` is `Ok`).
+fn summary(
+    context: &Context,
+    expected: &Expected,
+    tally: &Tally,
+    judge_stale: Result<(), &str>,
+) -> Summary {
     let mut out = format!(
         "\nmigrate-conformance: seed {}, {} cases per property (--seed N --cases N after --, or MIGRATE_CONFORMANCE_SEED / _CASES)",
         context.config.seed, context.config.cases
@@ -975,7 +1034,7 @@ fn print_summary(context: &Context, expected: &Expected, tally: &Tally, whole: b
                         tests.join(", ")
                     );
                 }
-                None if whole && matches!(entry, Entry::Rule(_)) => {
+                None if judge_stale.is_ok() && matches!(entry, Entry::Rule(_)) => {
                     stale = true;
                     let _ = writeln!(
                         out,
@@ -985,9 +1044,14 @@ fn print_summary(context: &Context, expected: &Expected, tally: &Tally, whole: b
                 None => {}
             }
         }
+        if let Err(why) = judge_stale {
+            let _ = writeln!(
+                out,
+                "  (listed rules that no test broke are not judged: {why})"
+            );
+        }
     }
-    println!("{out}");
-    stale
+    Summary { text: out, stale }
 }
 
 #[cfg(test)]
@@ -1032,6 +1096,14 @@ mod tests {
             Some("my-tests")
         );
         assert_eq!(name("/t/debug/my-tests").as_deref(), Some("my-tests"));
+        let manifest =
+            "[package]\nname = \"my-crate\"\n\n[[test]]\nname = \"my-tests\"\nharness = false\n";
+        assert_eq!(
+            spelled_as_in_manifest("my_tests", Some(manifest)),
+            "my-tests"
+        );
+        assert_eq!(spelled_as_in_manifest("other", Some(manifest)), "other");
+        assert_eq!(spelled_as_in_manifest("conformance", None), "conformance");
     }
 
     #[test]

@@ -324,11 +324,12 @@ fn empty_children(v: &mut Json, levels: usize, deeper: &mut Vec<Json>) {
 /// is what `serde_json` gives only with its `float_roundtrip` feature. The model does not turn
 /// that feature on (the suite shares `serde_json` with the code under test, and the feature
 /// would change how that code parses inside `cargo test`), so files it reads (worlds,
-/// vectors) go through here. Duplicate keys: the last wins; nesting up to
+/// vectors) go through here. A duplicate key is an error (as serde refuses a repeated field);
+/// nesting up to
 /// [`MAX_FILE_DEPTH`] levels; a number past the double range is an error.
 pub fn to_serde_exact(bytes: &[u8]) -> Result<serde_json::Value, String> {
     let options = crate::parse::ParseOptions {
-        duplicate_keys: crate::policy::DuplicateKeys::LastWins,
+        duplicate_keys: crate::policy::DuplicateKeys::BadRequest,
         lone_surrogate: crate::policy::LoneSurrogate::BadRequest,
         nesting_limit: crate::policy::NestingLimit::Unlimited,
     };
@@ -360,11 +361,10 @@ fn exact_serde(value: &Json) -> Result<serde_json::Value, String> {
                 .map(|(k, v)| Ok((k.clone(), exact_serde(v)?)))
                 .collect::<Result<_, String>>()?,
         ),
-        Json::Number(n) => {
-            let text = match n {
-                Number::Text(t) => t.to_string(),
-                Number::Double(x) => x.to_string(),
-            };
+        Json::Number(Number::Double(x)) => serde_json::Number::from_f64(*x)
+            .map(Value::Number)
+            .ok_or_else(|| format!("number {x} is not finite"))?,
+        Json::Number(n @ Number::Text(text)) => {
             let integral = !text.contains(['.', 'e', 'E']);
             let int = if integral {
                 text.parse::<u64>().ok().map(Value::from).or_else(|| {

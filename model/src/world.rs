@@ -510,6 +510,8 @@ mod tests {
         assert_eq!(n["u"].as_u64(), Some(9007199254740993));
         let round = World::from_json(serde_json::to_string(&world).unwrap().as_bytes()).unwrap();
         assert_eq!(round, world);
+        let twice = r#"{"project_id":"p","project_id":"q","project_max_session_minutes":60}"#;
+        assert!(World::from_json(twice.as_bytes()).is_err());
         let bad =
             r#"{"project_id":"p","project_max_session_minutes":60,"claims_template":{"x":1e400}}"#;
         let err = World::from_json(bad.as_bytes()).unwrap_err();

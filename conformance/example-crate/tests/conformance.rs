@@ -21,7 +21,9 @@ impl Implementation for Adapter {
             controllable_clock: true,
             profile: Policy::default(),
             // With the JWKS declared, the suite verifies every JWT signature.
-            jwks: jwks::from_private_pem(SIGNING_KEY_PEM, SIGNING_KEY_ID).ok(),
+            jwks: Some(
+                jwks::from_private_pem(SIGNING_KEY_PEM, SIGNING_KEY_ID).expect("the signing key"),
+            ),
         }
     }
 
