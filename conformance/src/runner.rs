@@ -691,6 +691,85 @@ fn kind_of(differences: &[Difference]) -> &'static str {
         .map_or("adapter", |d| d.rule.unwrap_or("adapter"))
 }
 
+/// Removes from a failing case's world whatever it can do without: organizations, members,
+/// UserInfo tokens, the claims template, a lowered project maximum. proptest shrinks the
+/// request and the choices the strategy made; this takes the base world's other parts away,
+/// one at a time, keeping each removal after which the case still fails with the same kind.
+/// Each try is one call to the target; at most [`MAX_WORLD_TRIES`].
+fn minimize_world(
+    imp: &mut dyn Implementation,
+    caps: &Capabilities,
+    seen: &mut Seen,
+    case: Case,
+    kind: &'static str,
+) -> Case {
+    let still_fails = |imp: &mut dyn Implementation, seen: &mut Seen, candidate: &Case| {
+        candidate.world.validate().is_ok()
+            && check_case(imp, caps, candidate, seen).is_ok_and(|r| {
+                r.transport.is_none()
+                    && r.unsupported.is_none()
+                    && !r.differences.is_empty()
+                    && kind_of(&r.differences) == kind
+            })
+    };
+    let mut best = case;
+    let mut tries = 0;
+    loop {
+        let mut progressed = false;
+        for candidate in world_reductions(&best) {
+            if tries >= MAX_WORLD_TRIES {
+                return best;
+            }
+            tries += 1;
+            if still_fails(imp, seen, &candidate) {
+                best = candidate;
+                progressed = true;
+                break;
+            }
+        }
+        if !progressed {
+            return best;
+        }
+    }
+}
+
+/// The most calls [`minimize_world`] makes for one failure.
+const MAX_WORLD_TRIES: usize = 200;
+
+/// Each world one step smaller than `case`'s, the biggest steps first.
+fn world_reductions(case: &Case) -> Vec<Case> {
+    let with = |world: World| Case {
+        world,
+        now: case.now,
+        body: case.body.clone(),
+    };
+    let w = &case.world;
+    let mut out = Vec::new();
+    for i in 0..w.organizations.len() {
+        let mut smaller = w.clone();
+        smaller.organizations.remove(i);
+        out.push(with(smaller));
+    }
+    for (o, org) in w.organizations.iter().enumerate() {
+        for m in 0..org.members.len() {
+            let mut smaller = w.clone();
+            smaller.organizations[o].members.remove(m);
+            out.push(with(smaller));
+        }
+    }
+    for token in w.userinfo.keys() {
+        let mut smaller = w.clone();
+        smaller.userinfo.remove(token);
+        out.push(with(smaller));
+    }
+    if !w.claims_template.is_empty() {
+        let mut smaller = w.clone();
+        smaller.claims_template.clear();
+        out.push(with(smaller));
+    }
+    out
+}
+
 /// Every rule the differences break, sorted, once each.
 fn rules_of(differences: &[Difference]) -> Vec<&'static str> {
     let mut kind: Vec<&'static str> = differences
@@ -888,7 +967,14 @@ fn run_property(
     match result {
         Ok(()) => {}
         Err(TestError::Fail(_, case)) => {
-            // Run the minimal case once more to report it in full.
+            // The world too, then the minimal case once more to report it in full.
+            let case = match check_case(imp, caps, &case, seen) {
+                Ok(r) if !r.differences.is_empty() && r.transport.is_none() => {
+                    let kind = kind_of(&r.differences);
+                    minimize_world(imp, caps, seen, case, kind)
+                }
+                _ => case,
+            };
             failures.push(match check_case(imp, caps, &case, seen) {
                 Ok(r) if r.differences.is_empty() || r.unsupported.is_some() => Failure {
                     case: case.to_json(),
@@ -1026,15 +1112,18 @@ fn shrink_kind(
     });
     let (imp, seen, _, _) = state.into_inner();
     match result {
-        Err(TestError::Fail(_, case)) => check_case(imp, caps, &case, seen)
-            .ok()
-            .filter(|r| {
-                r.transport.is_none()
-                    && r.unsupported.is_none()
-                    && !r.differences.is_empty()
-                    && kind_of(&r.differences) == kind.rule
-            })
-            .map(|r| failure_from(&case, &r)),
+        Err(TestError::Fail(_, case)) => {
+            let case = minimize_world(imp, caps, seen, case, kind.rule);
+            check_case(imp, caps, &case, seen)
+                .ok()
+                .filter(|r| {
+                    r.transport.is_none()
+                        && r.unsupported.is_none()
+                        && !r.differences.is_empty()
+                        && kind_of(&r.differences) == kind.rule
+                })
+                .map(|r| failure_from(&case, &r))
+        }
         _ => None,
     }
 }

@@ -707,16 +707,8 @@ fn render_property_failure(
     if let Ok(case) = f.case.clone().into_case() {
         if let Some(response) = response_of(&f.actual) {
             let flips = legal_under(&case.world, case.now, &case.body, &response, profile);
-            if !flips.is_empty() {
-                let flips: Vec<String> = flips
-                    .iter()
-                    .map(|(flag, choice)| format!("{}={choice}", flag.name()))
-                    .collect();
-                let _ = writeln!(
-                    out,
-                    "  legal under another policy: {}; if that is your implementation's deliberate choice, declare it in Capabilities::profile",
-                    flips.join(" or ")
-                );
+            if let Some(line) = legal_line(&flips) {
+                let _ = writeln!(out, "{line}");
             }
         }
     }
@@ -779,6 +771,21 @@ fn render_property_failure(
     out
 }
 
+/// The line that names the single policy changes under which the answer would be right.
+fn legal_line(flips: &[(migrate_model::Flag, &'static str)]) -> Option<String> {
+    if flips.is_empty() {
+        return None;
+    }
+    let flips: Vec<String> = flips
+        .iter()
+        .map(|(flag, choice)| format!("{}={choice}", flag.name()))
+        .collect();
+    Some(format!(
+        "  legal under another policy: {}; if that is your implementation's deliberate choice, declare it in Capabilities::profile",
+        flips.join(" or ")
+    ))
+}
+
 /// The response a failure recorded (`{status, body}`, the body as JSON or as text).
 fn response_of(actual: &Value) -> Option<HttpResponse> {
     let status = u16::try_from(actual.get("status")?.as_u64()?).ok()?;
@@ -817,7 +824,11 @@ fn describe_world(world: &World) -> String {
         world.project_id,
         world.project_max_session_minutes,
         serde_json::to_string(&world.claims_template).unwrap_or_default(),
-        orgs.join(", "),
+        if orgs.is_empty() {
+            "none".to_owned()
+        } else {
+            orgs.join(", ")
+        },
         world.userinfo.len()
     ))
 }
@@ -914,11 +925,9 @@ fn vector_trials(
                     if expected.rules_of(&result.differences).is_some() {
                         return Ok(());
                     }
+                    let profile = imp.capabilities().profile;
                     Err(Failed::from(render_vector_failure(
-                        &file_name,
-                        &world,
-                        &vector,
-                        &result.differences,
+                        &file_name, &world, &vector, &result, &profile,
                     )))
                 });
                 trials.push(if listed {
@@ -936,7 +945,8 @@ fn render_vector_failure(
     file_name: &str,
     world: &World,
     vector: &vectors::format::Vector,
-    differences: &[Difference],
+    result: &vectors::VectorResult,
+    profile: &Policy,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "=== vector {} ({})", vector.id, vector.comment);
@@ -945,8 +955,14 @@ fn render_vector_failure(
         "  file: {file_name}; rules: {}",
         vector.rules.join(", ")
     );
-    for d in differences {
+    for d in &result.differences {
         let _ = writeln!(out, "  {d}");
+    }
+    if let (Some(response), Ok(body)) = (&result.response, vectors::request_bytes(vector)) {
+        let flips = legal_under(world, vector.now, &body, response, profile);
+        if let Some(line) = legal_line(&flips) {
+            let _ = writeln!(out, "{line}");
+        }
     }
     let _ = writeln!(out, "  now: {}", vector.now);
     match vectors::request_bytes(vector) {

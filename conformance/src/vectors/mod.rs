@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use self::format::{Expected, Vector, VectorFile, FORMAT};
 use self::generate::SavedCase;
-use crate::adapter::Implementation;
+use crate::adapter::{HttpResponse, Implementation};
 use crate::compare::Difference;
 use crate::gen::Case;
 use crate::runner::{check_case_against, CaseResult, Seen};
@@ -236,6 +236,8 @@ pub struct VectorResult {
     pub id: String,
     /// The differences (empty: passed).
     pub differences: Vec<Difference>,
+    /// What the target answered, when it answered.
+    pub response: Option<HttpResponse>,
 }
 
 /// Replays one vector against `imp`, judged under `imp`'s declared profile.
@@ -248,6 +250,7 @@ pub fn run_vector(
     let caps = imp.capabilities();
     let fail = |note: String| VectorResult {
         id: v.id.clone(),
+        response: None,
         differences: vec![Difference {
             path: String::new(),
             expected: Value::Null,
@@ -295,6 +298,7 @@ pub fn run_vector(
         Ok(r) => VectorResult {
             id: v.id.clone(),
             differences: r.differences,
+            response: r.response,
         },
         Err(e) => fail(e),
     }
