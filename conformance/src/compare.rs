@@ -97,14 +97,18 @@ impl fmt::Display for Difference {
 }
 
 fn truncate(s: &str) -> String {
-    const MAX: usize = 200;
-    if s.chars().count() <= MAX {
+    truncate_to(200, s)
+}
+
+/// `s` cut to `max` characters, saying how long it was.
+pub(crate) fn truncate_to(max: usize, s: &str) -> String {
+    let count = s.chars().count();
+    if count <= max {
         s.to_owned()
     } else {
         format!(
-            "{}... ({} chars)",
-            s.chars().take(MAX).collect::<String>(),
-            s.chars().count()
+            "{}... ({count} chars in all)",
+            s.chars().take(max).collect::<String>()
         )
     }
 }

@@ -819,7 +819,7 @@ fn describe_world(world: &World) -> String {
             )
         })
         .collect();
-    clip_to(MAX_WORLD_LINE, &format!(
+    crate::compare::truncate_to(MAX_WORLD_LINE, &format!(
         "project {} (max {} min), claims template {}, organizations: {}; UserInfo knows {} token(s)",
         world.project_id,
         world.project_max_session_minutes,
@@ -837,19 +837,7 @@ fn describe_world(world: &World) -> String {
 const MAX_WORLD_LINE: usize = 4000;
 
 fn clip(s: &str) -> String {
-    clip_to(600, s)
-}
-
-fn clip_to(max: usize, s: &str) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        format!(
-            "{}... ({} chars in all)",
-            s.chars().take(max).collect::<String>(),
-            s.chars().count()
-        )
-    }
+    crate::compare::truncate_to(600, s)
 }
 
 /// `conformance::signatures`: the implementation declares a JWKS, so every signature is

@@ -328,6 +328,13 @@ fn empty_children(v: &mut Json, levels: usize, deeper: &mut Vec<Json>) {
 /// nesting up to
 /// [`MAX_FILE_DEPTH`] levels; a number past the double range is an error.
 pub fn to_serde_exact(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    if let Some(value) = serde_json_where_exact(bytes) {
+        return Ok(value);
+    }
+    exact_by_model(bytes)
+}
+
+fn exact_by_model(bytes: &[u8]) -> Result<serde_json::Value, String> {
     let options = crate::parse::ParseOptions {
         duplicate_keys: crate::policy::DuplicateKeys::BadRequest,
         lone_surrogate: crate::policy::LoneSurrogate::BadRequest,
@@ -342,6 +349,73 @@ pub fn to_serde_exact(bytes: &[u8]) -> Result<serde_json::Value, String> {
         ));
     }
     exact_serde(&parsed)
+}
+
+/// serde_json's own (faster) parse, kept only where it is exact and agrees with the model's
+/// parser: no number other than a 64-bit integer (serde_json reads the others, `-0` among
+/// them, as doubles that may be off by one unit without `float_roundtrip`), no duplicate key
+/// (serde_json keeps the last one silently), within serde_json's recursion limit. Anything
+/// else, errors included, goes to the model's parser, which decides.
+fn serde_json_where_exact(bytes: &[u8]) -> Option<serde_json::Value> {
+    use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
+
+    struct Strict(Value);
+    struct StrictVisitor;
+    impl<'de> Visitor<'de> for StrictVisitor {
+        type Value = Strict;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON without doubles or duplicate keys")
+        }
+        fn visit_unit<E: Error>(self) -> Result<Strict, E> {
+            Ok(Strict(Value::Null))
+        }
+        fn visit_bool<E: Error>(self, b: bool) -> Result<Strict, E> {
+            Ok(Strict(Value::Bool(b)))
+        }
+        fn visit_i64<E: Error>(self, i: i64) -> Result<Strict, E> {
+            Ok(Strict(Value::from(i)))
+        }
+        fn visit_u64<E: Error>(self, u: u64) -> Result<Strict, E> {
+            Ok(Strict(Value::from(u)))
+        }
+        fn visit_f64<E: Error>(self, _: f64) -> Result<Strict, E> {
+            Err(E::custom("a double: read exactly by the model's parser"))
+        }
+        fn visit_str<E: Error>(self, s: &str) -> Result<Strict, E> {
+            Ok(Strict(Value::String(s.to_owned())))
+        }
+        fn visit_string<E: Error>(self, s: String) -> Result<Strict, E> {
+            Ok(Strict(Value::String(s)))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+            let mut items = Vec::new();
+            while let Some(Strict(v)) = seq.next_element()? {
+                items.push(v);
+            }
+            Ok(Strict(Value::Array(items)))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+            let mut object = serde_json::Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let Strict(value) = map.next_value()?;
+                if object.insert(key, value).is_some() {
+                    return Err(A::Error::custom("a duplicate key"));
+                }
+            }
+            Ok(Strict(Value::Object(object)))
+        }
+    }
+    impl<'de> Deserialize<'de> for Strict {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
+            d.deserialize_any(StrictVisitor)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let Strict(value) = Strict::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(value)
 }
 
 /// The deepest nesting [`to_serde_exact`] accepts (the conversion recurses once per level).
@@ -390,6 +464,45 @@ fn exact_serde(value: &Json) -> Result<serde_json::Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_serde_json_shortcut_agrees_with_the_models_parser() {
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let inputs: Vec<&[u8]> = vec![
+            br#"{"a":1,"b":[true,false,null],"c":{"d":"\u00e9\n"}}"#,
+            br#"{"n":-9223372036854775808,"m":18446744073709551615}"#,
+            br#"{"big":18446744073709551616,"neg":-9223372036854775809}"#,
+            br#"{"x":-0}"#,
+            br#"{"x":0.1,"y":1e400}"#,
+            br#"{"x":9007199254740993.0}"#,
+            br#"{"a":1,"a":2}"#,
+            br#"{"a":{"b":1,"b":1}}"#,
+            b"\xef\xbb\xbf{}",
+            br#"{"s":"\ud800"}"#,
+            b"{\"s\":\"\xff\"}",
+            br#"{} x"#,
+            br#" [1, 2] "#,
+            deep.as_bytes(),
+        ];
+        for input in inputs {
+            let shortcut = to_serde_exact(input);
+            let model = exact_by_model(input);
+            assert_eq!(
+                shortcut.is_ok(),
+                model.is_ok(),
+                "{:?}: {shortcut:?} vs {model:?}",
+                String::from_utf8_lossy(input)
+            );
+            if let (Ok(a), Ok(b)) = (&shortcut, &model) {
+                assert_eq!(a, b, "{:?}", String::from_utf8_lossy(input));
+                // Numbers keep their kind (integer or double), not only their value.
+                assert_eq!(a.to_string(), b.to_string());
+            }
+        }
+        assert!(serde_json_where_exact(br#"{"a":1}"#).is_some());
+        assert!(serde_json_where_exact(br#"{"a":1.5}"#).is_none());
+        assert!(serde_json_where_exact(br#"{"a":1,"a":1}"#).is_none());
+    }
 
     fn int(text: &str) -> ExactInteger {
         Number::Text(text.into()).exact_integer()
