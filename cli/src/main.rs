@@ -519,25 +519,49 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
     match action {
         VectorsCommand::Generate { dir } => {
             let saved = vectors::read_saved(&dir).map_err(err)?;
-            let generated = generate::generate(&saved).map_err(err)?;
+            let previous = vectors::read_manifest(&dir).map_err(err)?;
+            let generated =
+                generate::generate(&saved, previous.as_ref(), &source_commit(&dir)).map_err(err)?;
             let files = parse_generated(&generated)?;
             vectors::check_ids(&dir, &files).map_err(err)?;
-            for (name, text) in &generated.files {
+            vectors::check_changelog(&dir).map_err(err)?;
+            for (name, text) in generated.files.iter().chain(&generated.support) {
                 let path = dir.join(name);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| UsageError(format!("creating {}: {e}", parent.display())))?;
+                }
                 std::fs::write(&path, text)
                     .map_err(|e| UsageError(format!("writing {}: {e}", path.display())))?;
             }
             print!("{}", vectors::coverage(&files));
-            println!("wrote {} files to {}", generated.files.len(), dir.display());
+            println!(
+                "wrote {} vector files, {} schemas and the manifest to {}",
+                generated.files.len(),
+                generated.support.len() - 1,
+                dir.display()
+            );
             Ok(true)
         }
         VectorsCommand::Verify { dir } => {
             let saved = vectors::read_saved(&dir).map_err(err)?;
-            let generated = generate::generate(&saved).map_err(err)?;
+            let previous = vectors::read_manifest(&dir).map_err(err)?;
+            // The commit is the one recorded: verification regenerates, it does not re-date.
+            let commit = previous
+                .as_ref()
+                .map_or_else(|| "unknown".to_owned(), |m| m.generator_commit.clone());
+            let generated = generate::generate(&saved, previous.as_ref(), &commit).map_err(err)?;
             let files = parse_generated(&generated)?;
             vectors::check_ids(&dir, &files).map_err(err)?;
+            vectors::check_changelog(&dir).map_err(err)?;
             let schema = read_format_schema(&dir)?;
             let mut drift = Vec::new();
+            for (name, text) in &generated.support {
+                let on_disk = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+                if on_disk != *text {
+                    drift.push(name.clone());
+                }
+            }
             for (name, text) in &generated.files {
                 let path = dir.join(name);
                 let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
@@ -560,7 +584,7 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
             }
             print!("{}", vectors::coverage(&files));
             if drift.is_empty() {
-                println!("verified: the {} files match their regeneration byte for byte and validate against vectors.schema.json", generated.files.len());
+                println!("verified: the {} vector files, the schemas and the manifest match their regeneration byte for byte, the files validate against vectors.schema.json, and the change log and retired ids agree", generated.files.len());
                 Ok(true)
             } else {
                 println!("DRIFT: {} differ from their regeneration; run `migrate-conformance vectors generate`", drift.join(", "));
@@ -718,6 +742,21 @@ fn write_junit(
     let xml = migrate_conformance::junit::render(suites)
         .map_err(|e| UsageError(format!("cannot write JUnit XML: {e}")))?;
     std::fs::write(path, xml).map_err(|e| UsageError(format!("writing {}: {e}", path.display())))
+}
+
+/// The repository's commit, as `git describe --always --dirty` in `dir` ("unknown" without
+/// git).
+fn source_commit(dir: &std::path::Path) -> String {
+    std::process::Command::new("git")
+        .args(["describe", "--always", "--dirty", "--abbrev=40"])
+        .current_dir(dir)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn parse_generated(

@@ -29,7 +29,10 @@ fn the_files_are_exactly_what_generation_writes() {
     let saved: Vec<generate::SavedCase> =
         serde_json::from_str(include_str!("../../fixtures/cases/counterexamples.json"))
             .expect("saved cases");
-    let generated = generate::generate(&saved).expect("generates");
+    let manifest: generate::Manifest =
+        serde_json::from_str(include_str!("../../fixtures/MANIFEST.json")).expect("manifest");
+    let generated = generate::generate(&saved, Some(&manifest), "unused: the data is unchanged")
+        .expect("generates");
     let embedded = embedded();
     assert_eq!(generated.files.len(), embedded.len());
     for ((name, text), (embedded_name, embedded_text)) in generated.files.iter().zip(embedded) {
@@ -39,8 +42,18 @@ fn the_files_are_exactly_what_generation_writes() {
             "{name} drifted: run `migrate-conformance vectors generate`"
         );
     }
+    for (name, text) in &generated.support {
+        let on_disk = std::fs::read_to_string(format!("../fixtures/{name}")).expect("present");
+        assert!(
+            *text == on_disk,
+            "{name} drifted: run `migrate-conformance vectors generate`"
+        );
+    }
     // A second generation is byte-identical.
-    assert_eq!(generate::generate(&saved).expect("generates"), generated);
+    assert_eq!(
+        generate::generate(&saved, Some(&manifest), "unused").expect("generates"),
+        generated
+    );
 }
 
 #[test]
@@ -130,4 +143,96 @@ fn every_mutant_fails_some_vector() {
             .count();
         assert!(failed > 0, "{} passes every vector", bug.name());
     }
+}
+
+#[test]
+fn the_format_schema_refuses_what_the_format_forbids() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../fixtures/vectors.schema.json"))
+            .expect("schema is JSON");
+    let validator = migrate_conformance::schema::Validator::new(schema).expect("schema compiles");
+    let (_, text) = embedded()
+        .into_iter()
+        .find(|(name, _)| *name == "duration.json")
+        .expect("duration.json");
+    let file = vectors::parse_deep(text).expect("JSON");
+    assert!(validator.is_valid(&file));
+    let first = "/groups/0/vectors/0";
+    let broken = |pointer: &str, value: serde_json::Value| {
+        let mut f = file.clone();
+        *f.pointer_mut(pointer).expect("pointer exists") = value;
+        f
+    };
+    let error_vector = file
+        .pointer("/groups/0/vectors")
+        .and_then(|v| v.as_array())
+        .and_then(|vs| {
+            vs.iter()
+                .position(|v| v["expected"].get("error_type").is_some())
+        })
+        .expect("an error vector");
+    let at = format!("/groups/0/vectors/{error_vector}/expected");
+    for (what, f) in [
+        (
+            "an unknown flag",
+            broken(
+                &format!("{first}/flags"),
+                serde_json::json!(["no-such-flag"]),
+            ),
+        ),
+        (
+            "an id of another family",
+            broken(&format!("{first}/id"), serde_json::json!("session/x")),
+        ),
+        (
+            "an unknown error type",
+            broken(&format!("{at}/error_type"), serde_json::json!("teapot")),
+        ),
+        (
+            "an error type missing from acceptable",
+            broken(
+                &format!("{at}/acceptable"),
+                serde_json::json!(["organization_not_found"]),
+            ),
+        ),
+        (
+            "a status that is not the error type's",
+            broken(&format!("{at}/status"), serde_json::json!(404)),
+        ),
+        (
+            "an older format",
+            broken("/format", serde_json::json!("migrate-vectors/1")),
+        ),
+        (
+            "a prose constraint",
+            broken(
+                "/constraints/body/~1request_id",
+                serde_json::json!("opaque {{request_id}}"),
+            ),
+        ),
+    ] {
+        assert!(!validator.is_valid(&f), "the schema accepts {what}");
+    }
+}
+
+#[test]
+fn a_retired_id_cannot_come_back_and_must_be_explained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixtures = std::path::Path::new("../fixtures");
+    for name in ["CHANGELOG.md", "retired-ids.txt"] {
+        std::fs::copy(fixtures.join(name), dir.path().join(name)).expect("copy");
+    }
+    vectors::check_changelog(dir.path()).expect("the shipped log and list agree");
+    let files = embedded_files().expect("loads");
+    vectors::check_ids(dir.path(), &files).expect("no shipped id is retired");
+    let retired = dir.path().join("retired-ids.txt");
+    let mut text = std::fs::read_to_string(&retired).expect("read");
+    text.push_str("duration/value-0\n");
+    std::fs::write(&retired, &text).expect("write");
+    let reused = vectors::check_ids(dir.path(), &files).expect_err("a retired id is in use");
+    assert!(reused.contains("duration/value-0"), "{reused}");
+    let unexplained = vectors::check_changelog(dir.path()).expect_err("the log must say why");
+    assert!(unexplained.contains("does not say why"), "{unexplained}");
+    std::fs::write(&retired, "not an id\n").expect("write");
+    assert!(vectors::check_changelog(dir.path()).is_err());
 }

@@ -956,16 +956,15 @@ pub fn legal_under(
     legal
 }
 
-/// The official `MigrateResponse` validator, built once.
+/// The official `MigrateResponse` validator (as shipped in `fixtures/schemas/`), built once.
 fn response_validator() -> Option<&'static crate::schema::Validator> {
     static VALIDATOR: OnceLock<Option<crate::schema::Validator>> = OnceLock::new();
     VALIDATOR
         .get_or_init(|| {
-            let spec: Value = serde_json::from_str(migrate_model::OFFICIAL_SCHEMAS).ok()?;
-            let schema = json!({
-                "$ref": "#/components/schemas/api_b2b_session_v1_MigrateResponse",
-                "components": spec.get("components")?,
-            });
+            // The schema shipped with the vectors (`fixtures/schemas/`), which every consumer
+            // of the vectors validates with.
+            let schema: Value =
+                serde_json::from_str(crate::vectors::schemas::RESPONSE_SCHEMA).ok()?;
             crate::schema::Validator::new(schema).ok()
         })
         .as_ref()

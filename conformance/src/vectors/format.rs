@@ -1,54 +1,6 @@
-//! The test-vector format (`migrate-vectors/1`). This rustdoc is its specification; the
-//! JSON Schema `fixtures/vectors.schema.json` checks the same shape.
-//!
-//! # Files
-//!
-//! One file per rule family under `fixtures/` (`duration.json`, `claims-merge.json`, ...).
-//! A file is a [`VectorFile`]:
-//!
-//! - `format`: always `"migrate-vectors/1"`. A reader rejects any other value.
-//! - `family`: the file's stem; every vector id in the file starts with `family/`.
-//! - `description`: what the file covers.
-//! - `notes`: one entry per policy flag of the model (every flag, whether or not the file
-//!   uses it): what the flag decides, its choices, and the default ([`FlagNote`]).
-//! - `constraints`: the fields checked by constraint rather than by value ([`Constraints`]);
-//!   they are the same in every file.
-//! - `groups`: vectors that share one world ([`Group`]).
-//!
-//! # Vectors
-//!
-//! A [`Vector`]:
-//!
-//! - `id`: `family/name`, stable: never renumbered, never reused for another case. A removed
-//!   id is listed in `fixtures/retired-ids.txt` and may not come back.
-//! - `rules`: the model's rule ids (see `model/SPEC.md`) the vector exercises; at least one.
-//! - `comment`: one line saying what is special about the case.
-//! - `flags`: the policy flags whose choice changes this vector's outcome (possibly none).
-//!   A flag is listed when flipping it changes the outcome from the default, or from any
-//!   combination of the other listed flags' choices.
-//! - `now`: the clock, Unix seconds.
-//! - `request` **or** `request_base64`: the body. `request` is a JSON object whose meaning
-//!   survives any serializer (no duplicate keys, no number other than an integer within
-//!   ±2^53, no lone surrogate); send it serialized by any JSON library. Any other body —
-//!   duplicate keys, `60.0`, `1e400`, escapes whose spelling matters, invalid UTF-8, not
-//!   JSON at all — is `request_base64`, the exact bytes to send.
-//! - `expected`: the outcome under the default policy ([`Expected`]).
-//! - `by_flags`: the outcome under every other combination of the vector's `flags`: each
-//!   entry's `when` names the non-default choices (flags not named take their default). A
-//!   consumer whose profile differs from the default on some of the vector's flags uses the
-//!   entry whose `when` matches exactly those flags; flags the vector does not list do not
-//!   matter for it. There is no "acceptable" hedge: every profile has exactly one entry.
-//!
-//! # Expected outcomes
-//!
-//! An [`Expected`] is either an error — `status`, `error_type` (the first error in
-//! evaluation order) and `acceptable` (every error type the implementation may answer: just
-//! `error_type`, unless `error-precedence` is `any-applicable`) — or a success: `status`
-//! 200, the whole response `body`, the session JWT's `jwt_header` and `jwt_payload`, and
-//! `custom_claims_jcs`, the exact RFC 8785 text of the final claims (numbers written as the
-//! profile holds them). Values an implementation chooses are placeholders such as
-//! `{{request_id}}` at the pointers `constraints` lists; everything else is compared by
-//! value, numbers by value.
+//! The test-vector format (`migrate-vectors/2`). Its specification is `fixtures/README.md`,
+//! written for consumers in any language; the JSON Schema `fixtures/vectors.schema.json`
+//! (generated with the files) checks the same shape. These types read and write it.
 
 use std::collections::BTreeMap;
 
@@ -57,14 +9,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The format tag of this version.
-pub const FORMAT: &str = "migrate-vectors/1";
+pub const FORMAT: &str = "migrate-vectors/2";
+
+/// The version of the data: raised whenever any vector file changes (see
+/// `fixtures/CHANGELOG.md`).
+pub const DATA_VERSION: u32 = 2;
 
 /// One file of vectors.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VectorFile {
-    /// `"migrate-vectors/1"`.
+    /// `"migrate-vectors/2"`.
     pub format: String,
+    /// [`DATA_VERSION`] when the file was generated.
+    pub data_version: u32,
     /// The file's stem, the prefix of every id.
     pub family: String,
     /// What the file covers.
@@ -89,18 +47,77 @@ pub struct FlagNote {
     pub default: String,
 }
 
-/// JSON pointers checked by constraint, and each constraint in words.
+/// The fields checked by constraint rather than by value, by JSON pointer, and the rules
+/// that span calls.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Constraints {
     /// Into a success body.
-    pub body: BTreeMap<String, String>,
+    pub body: BTreeMap<String, Constraint>,
     /// Into the JWT header.
-    pub jwt_header: BTreeMap<String, String>,
+    pub jwt_header: BTreeMap<String, Constraint>,
     /// Into the JWT payload.
-    pub jwt_payload: BTreeMap<String, String>,
+    pub jwt_payload: BTreeMap<String, Constraint>,
     /// Into an error body.
-    pub error: BTreeMap<String, String>,
+    pub error: BTreeMap<String, Constraint>,
+    /// Rules over more than one value or call.
+    pub across_calls: Vec<AcrossCalls>,
+}
+
+/// What the value at a pointer must be (the closed list of `fixtures/README.md`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Constraint {
+    /// A non-empty string the implementation chooses; the same placeholder anywhere in one
+    /// outcome is the same value.
+    Opaque {
+        /// `{{name}}`, as written at the pointer in the expected document.
+        placeholder: String,
+    },
+    /// Absent, or a non-empty string the implementation chooses.
+    Optional {
+        /// `{{name}}`; the expected document does not hold the field.
+        placeholder: String,
+    },
+    /// Any string.
+    AnyString,
+    /// One of the listed strings.
+    OneOf {
+        /// The allowed values.
+        values: Vec<String>,
+    },
+    /// Any value the named schema allows at this place (the value is not compared; the whole
+    /// document validates against the schema).
+    Schema {
+        /// The schema file, relative to `fixtures/`.
+        schema: String,
+    },
+    /// The final custom claims: the value parsed from the outcome's `custom_claims_jcs`,
+    /// numbers compared as the profile's `number-precision` says.
+    CustomClaims,
+    /// At the pointer `""` of the JWT payload: the payload's members that the expected
+    /// payload does not name (and that no constraint names) are exactly the final custom
+    /// claims, compared as [`Constraint::CustomClaims`].
+    CustomClaimsTopLevel,
+}
+
+/// A rule that spans values or calls.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum AcrossCalls {
+    /// No two calls of one replay give the same value for this placeholder.
+    Unique {
+        /// `{{name}}`.
+        placeholder: String,
+    },
+    /// The success body's value at `pointer` differs from the request's value at
+    /// `request_pointer`.
+    DiffersFromRequest {
+        /// Into the success body.
+        pointer: String,
+        /// Into the request.
+        request_pointer: String,
+    },
 }
 
 /// Vectors sharing one world.
@@ -129,7 +146,8 @@ pub struct Vector {
     pub flags: Vec<String>,
     /// The clock.
     pub now: i64,
-    /// The body as JSON, when its meaning survives any serializer.
+    /// The body as JSON, when its bytes are exactly the compact serialization of this value
+    /// (keys in the order written).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<Value>,
     /// The exact body bytes, base64.
@@ -186,6 +204,7 @@ pub struct ExpectedSuccessJson {
     pub jwt_header: Value,
     /// The JWT payload, with placeholders.
     pub jwt_payload: Value,
-    /// The exact RFC 8785 text of the final custom claims.
+    /// The final custom claims as RFC 8785 (JCS) text; under `number-precision =
+    /// exact-text` each number keeps the text it had in the request or template.
     pub custom_claims_jcs: String,
 }

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use super::cases::{self, Curated, FAMILIES};
 use super::format::{
-    Alternative, Constraints, Expected, ExpectedErrorJson, ExpectedSuccessJson, FlagNote, Group,
-    Vector, VectorFile, FORMAT,
+    AcrossCalls, Alternative, Constraint, Constraints, Expected, ExpectedErrorJson,
+    ExpectedSuccessJson, FlagNote, Group, Vector, VectorFile, DATA_VERSION, FORMAT,
 };
 use super::notes::flag_meaning;
 use crate::gen::CaseJson;
@@ -29,11 +29,111 @@ pub struct SavedCase {
     pub case: CaseJson,
 }
 
-/// The generated files: `(file name, contents)`, in family order.
+/// The generated files.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Generated {
-    /// The files.
+    /// The vector files: `(file name, contents)`, in family order.
     pub files: Vec<(String, String)>,
+    /// The schemas and the manifest: `(path relative to fixtures/, contents)`.
+    pub support: Vec<(String, String)>,
+}
+
+/// `fixtures/MANIFEST.json`: versions, counts and provenance of the data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// The format of every file ([`FORMAT`]).
+    pub format: String,
+    /// The data version ([`DATA_VERSION`]).
+    pub data_version: u32,
+    /// SHA-256 (hex) over the vector files, each as its name, a newline and its contents,
+    /// in the order listed: what the data version stands for.
+    pub data_sha256: String,
+    /// The commit of this repository the data was generated from (`git describe --always
+    /// --dirty`; `-dirty` when the generator ran on uncommitted changes, which the commit
+    /// after it holds).
+    pub generator_commit: String,
+    /// Each vector file.
+    pub files: Vec<ManifestFile>,
+    /// Vectors in all files.
+    pub total_vectors: usize,
+}
+
+/// One file in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestFile {
+    /// The file name.
+    pub file: String,
+    /// Its family.
+    pub family: String,
+    /// Worlds (groups) in it.
+    pub groups: usize,
+    /// Vectors in it.
+    pub vectors: usize,
+}
+
+/// The manifest's file name in `fixtures/`.
+pub const MANIFEST_FILE: &str = "MANIFEST.json";
+
+/// Builds the schemas and the manifest for `files`. `previous` is the manifest on disk:
+/// when the data is unchanged its commit is kept; when the data changed, the data version
+/// must have been raised.
+fn support_files(
+    files: &[(String, String)],
+    previous: Option<&Manifest>,
+    commit: &str,
+) -> Result<Vec<(String, String)>, String> {
+    use sha2::{Digest as _, Sha256};
+    let mut hasher = Sha256::new();
+    let mut listed = Vec::new();
+    let mut total = 0;
+    for (name, text) in files {
+        hasher.update(name.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(text.as_bytes());
+        let file = super::load(name, text)?;
+        let vectors: usize = file.groups.iter().map(|g| g.vectors.len()).sum();
+        total += vectors;
+        listed.push(ManifestFile {
+            file: name.clone(),
+            family: file.family,
+            groups: file.groups.len(),
+            vectors,
+        });
+    }
+    let digest: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let generator_commit = match previous {
+        Some(p) if p.data_sha256 == digest => p.generator_commit.clone(),
+        Some(p) if p.data_version == DATA_VERSION => {
+            return Err(format!(
+                "the vector data changed but its version did not: raise DATA_VERSION (now {DATA_VERSION}) in conformance/src/vectors/format.rs and say what changed under a '## data version {}' heading in fixtures/CHANGELOG.md",
+                DATA_VERSION + 1
+            ))
+        }
+        _ => commit.to_owned(),
+    };
+    let manifest = Manifest {
+        format: FORMAT.to_owned(),
+        data_version: DATA_VERSION,
+        data_sha256: digest,
+        generator_commit,
+        files: listed,
+        total_vectors: total,
+    };
+    let families: Vec<&str> = FAMILIES.iter().map(|(f, _)| *f).collect();
+    let mut out = Vec::new();
+    for (path, value) in super::schemas::schema_files(&families)? {
+        let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+        out.push((path.to_owned(), text + "\n"));
+    }
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
+    out.push((MANIFEST_FILE.to_owned(), text + "\n"));
+    Ok(out)
 }
 
 /// The largest number of flags a vector may depend on (2^6 outcomes at most).
@@ -48,6 +148,12 @@ fn policy_with(choices: &BTreeMap<Flag, &'static str>) -> Policy {
     p
 }
 
+/// Where the final claims sit in a success body.
+pub const CLAIMS_POINTER: &str = "/member_session/custom_claims";
+
+/// What the expected body holds at [`CLAIMS_POINTER`].
+pub const CLAIMS_PLACEHOLDER: &str = "{{custom_claims}}";
+
 /// What a consumer can check of an outcome.
 pub fn expected_of(outcome: &Outcome) -> Expected {
     match outcome {
@@ -56,13 +162,27 @@ pub fn expected_of(outcome: &Outcome) -> Expected {
             error_type: e.error_type.name().to_owned(),
             acceptable: e.acceptable.iter().map(|t| t.name().to_owned()).collect(),
         }),
-        Outcome::Success(s) => Expected::Success(Box::new(ExpectedSuccessJson {
-            status: 200,
-            body: s.body.clone(),
-            jwt_header: s.jwt.header.clone(),
-            jwt_payload: s.jwt.payload.clone(),
-            custom_claims_jcs: canonical::jcs(&Json::Object(s.custom_claims.clone())),
-        })),
+        Outcome::Success(s) => {
+            // The claims are stated once, exactly, as `custom_claims_jcs`; the body and the
+            // payload point to it (a JSON value here would hold numbers as doubles).
+            let mut body = s.body.clone();
+            if let Some(claims) = body.pointer_mut(CLAIMS_POINTER) {
+                *claims = Value::String(CLAIMS_PLACEHOLDER.to_owned());
+            }
+            let mut jwt_payload = s.jwt.payload.clone();
+            if let Some(payload) = jwt_payload.as_object_mut() {
+                for key in s.custom_claims.keys() {
+                    payload.remove(key);
+                }
+            }
+            Expected::Success(Box::new(ExpectedSuccessJson {
+                status: 200,
+                body,
+                jwt_header: s.jwt.header.clone(),
+                jwt_payload,
+                custom_claims_jcs: canonical::jcs(&Json::Object(s.custom_claims.clone())),
+            }))
+        }
     }
 }
 
@@ -141,74 +261,182 @@ fn relevant_flags(ev: &mut Evaluator<'_>) -> Result<Vec<Flag>, String> {
     Ok(relevant)
 }
 
-/// Whether a body's meaning survives re-serialization by any JSON library: valid JSON, an
-/// object, no duplicate keys, no lone surrogates, integers only within ±2^53, and exactly
-/// the compact serialization of its value.
-fn plain_request(body: &[u8]) -> Option<Value> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    if !value.is_object() || serde_json::to_vec(&value).ok()? != body {
+/// The request as a JSON value when it may be written inline: its bytes are exactly the
+/// compact serialization of its value with the keys in the order written (what JavaScript's
+/// `JSON.stringify`, Python's `json.dumps` with `separators=(",", ":"),
+/// ensure_ascii=False` and serde_json write), it is an object without duplicate keys, its
+/// numbers are integers within ±2^53, no object has a key that is a decimal integer
+/// (JavaScript orders those first), and it nests at most 32 levels. Anything else is
+/// published as base64.
+fn inline_request(body: &[u8]) -> Option<Value> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let ordered = Ordered::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    if !matches!(ordered, Ordered::Object(_)) || serde_json::to_vec(&ordered).ok()? != body {
         return None;
     }
-    // Deeply nested bodies go as bytes, kind to readers with small recursion limits.
-    let mut stack = vec![(&value, 1usize)];
+    let mut stack = vec![(&ordered, 1usize)];
     while let Some((v, depth)) = stack.pop() {
         if depth > 32 {
             return None;
         }
         match v {
-            Value::Number(n) => {
+            Ordered::Number(n) => {
                 let small = n.as_i64().is_some_and(|i| i.unsigned_abs() <= 1 << 53)
                     || n.as_u64().is_some_and(|u| u <= 1 << 53);
                 if !small {
                     return None;
                 }
             }
-            Value::Array(a) => stack.extend(a.iter().map(|c| (c, depth + 1))),
-            Value::Object(o) => stack.extend(o.values().map(|c| (c, depth + 1))),
-            _ => {}
+            Ordered::Array(a) => stack.extend(a.iter().map(|c| (c, depth + 1))),
+            Ordered::Object(o) => {
+                let mut keys = BTreeSet::new();
+                for (k, c) in o {
+                    let integer_like = !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit());
+                    if integer_like || !keys.insert(k) {
+                        return None;
+                    }
+                    stack.push((c, depth + 1));
+                }
+            }
+            Ordered::Other(_) => {}
         }
     }
-    // Duplicate keys would have been merged by the parse and broken the byte comparison.
-    Some(value)
+    serde_json::from_slice(body).ok()
+}
+
+/// A JSON value that keeps its keys in the order written (duplicates too), to compare a
+/// body with its re-serialization.
+enum Ordered {
+    Number(serde_json::Number),
+    Array(Vec<Ordered>),
+    Object(Vec<(String, Ordered)>),
+    /// Null, booleans and strings.
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered::Other(Value::Null))
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Other(Value::Bool(b)))
+            }
+            fn visit_i64<E>(self, i: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Number(i.into()))
+            }
+            fn visit_u64<E>(self, u: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Number(u.into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Ordered, E> {
+                Err(E::custom("not an integer"))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Ordered, E> {
+                Ok(Ordered::Other(Value::String(s.to_owned())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Ordered, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Ordered::Array(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
+                let mut members = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    members.push((key, map.next_value()?));
+                }
+                Ok(Ordered::Object(members))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Ordered {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Ordered::Number(n) => n.serialize(s),
+            Ordered::Other(v) => v.serialize(s),
+            Ordered::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Ordered::Object(members) => {
+                let mut map = s.serialize_map(Some(members.len()))?;
+                for (k, v) in members {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
 }
 
 fn constraints() -> Constraints {
-    let describe = |slots: Vec<migrate_model::Slot>| -> BTreeMap<String, String> {
+    let describe = |slots: Vec<migrate_model::Slot>| -> BTreeMap<String, Constraint> {
         slots
             .into_iter()
             .map(|s| {
-                let text = match s.constraint {
-                    migrate_model::Constraint::Opaque(o) => format!(
-                        "opaque {}: a non-empty string the implementation chooses",
-                        o.placeholder()
-                    ),
-                    migrate_model::Constraint::Optional(o) => format!(
-                        "optional {}: absent, or a non-empty string",
-                        o.placeholder()
-                    ),
-                    migrate_model::Constraint::AnyString => "any string".to_owned(),
-                    migrate_model::Constraint::SchemaOnly => {
-                        "any value the official schema allows (the world does not determine it)"
-                            .to_owned()
-                    }
-                    migrate_model::Constraint::OneOf(values) => {
-                        format!("one of: {}", values.join(", "))
-                    }
+                let c = match s.constraint {
+                    migrate_model::Constraint::Opaque(o) => Constraint::Opaque {
+                        placeholder: o.placeholder().to_owned(),
+                    },
+                    migrate_model::Constraint::Optional(o) => Constraint::Optional {
+                        placeholder: o.placeholder().to_owned(),
+                    },
+                    migrate_model::Constraint::AnyString => Constraint::AnyString,
+                    migrate_model::Constraint::SchemaOnly => Constraint::Schema {
+                        schema: super::schemas::RESPONSE_FILE.to_owned(),
+                    },
+                    migrate_model::Constraint::OneOf(values) => Constraint::OneOf {
+                        values: values.iter().map(|v| (*v).to_owned()).collect(),
+                    },
                 };
-                (s.pointer, text)
+                (s.pointer, c)
             })
             .collect()
     };
     let mut body = describe(migrate_model::ExpectedSuccess::body_slots());
-    body.insert(
-        "(all)".into(),
-        "the same placeholder in two places is the same value; request ids, session tokens and session ids are unique per call; the new session_token differs from the request's".into(),
-    );
+    body.insert(CLAIMS_POINTER.to_owned(), Constraint::CustomClaims);
+    let mut jwt_payload = describe(migrate_model::ExpectedJwt::payload_slots());
+    jwt_payload.insert(String::new(), Constraint::CustomClaimsTopLevel);
+    // Key ids are shared by design; every other value an implementation chooses is new on
+    // each call (the runner's `Seen`).
+    let across_calls = [
+        migrate_model::Opaque::RequestId,
+        migrate_model::Opaque::SessionToken,
+        migrate_model::Opaque::SessionJwt,
+        migrate_model::Opaque::MemberSessionId,
+        migrate_model::Opaque::JwtId,
+    ]
+    .iter()
+    .map(|o| AcrossCalls::Unique {
+        placeholder: o.placeholder().to_owned(),
+    })
+    .chain(std::iter::once(AcrossCalls::DiffersFromRequest {
+        pointer: "/session_token".to_owned(),
+        request_pointer: "/session_token".to_owned(),
+    }))
+    .collect();
     Constraints {
         body,
         jwt_header: describe(migrate_model::ExpectedJwt::header_slots()),
-        jwt_payload: describe(migrate_model::ExpectedJwt::payload_slots()),
+        jwt_payload,
         error: describe(migrate_model::ExpectedError::slots()),
+        across_calls,
     }
 }
 
@@ -262,10 +490,18 @@ fn vector_with(
     official: &Official,
     published: bool,
 ) -> Result<Vector, String> {
+    // An inline request is published with its keys sorted (as serde_json writes a value);
+    // the outcomes are those of exactly the bytes a consumer then sends. Key order does not
+    // change the meaning of a body without duplicate keys.
+    let request = inline_request(&c.body);
+    let body = match &request {
+        Some(value) => serde_json::to_vec(value).map_err(|e| e.to_string())?,
+        None => c.body.clone(),
+    };
     let mut ev = Evaluator {
         model,
         now: c.now,
-        body: &c.body,
+        body: &body,
         cache: BTreeMap::new(),
     };
     let flags = relevant_flags(&mut ev)?;
@@ -297,24 +533,38 @@ fn vector_with(
             ));
         }
     }
-    let request = plain_request(&c.body);
-    // Successful requests and every expected success body have the official shape.
+    // Every expected success body has the official shape (with any claims in place of the
+    // pointer to `custom_claims_jcs`), and so has the request of a success under the default
+    // profile, once its top-level nulls are removed (`null` stands for "absent" in the
+    // vectors of the null rules, and the official schema has no nullable fields).
     for e in std::iter::once(&expected).chain(by_flags.iter().map(|a| &a.expected)) {
         if let Expected::Success(s) = e {
-            if let Some((at, error)) = official.response.errors(&s.body).first() {
+            let mut shaped = s.body.clone();
+            if let Some(claims) = shaped.pointer_mut(CLAIMS_POINTER) {
+                *claims = json!({});
+            }
+            if let Some((at, error)) = official.response.errors(&shaped).first() {
                 return Err(format!(
                     "{}: the expected body violates the official schema at {at}: {error}",
                     c.id
                 ));
             }
-            if let Some(r) = request.as_ref().filter(|_| published) {
-                if let Some((at, error)) = official.request.errors(r).first() {
-                    return Err(format!(
-                        "{}: a successful request violates the official schema at {at}: {error}",
-                        c.id
-                    ));
-                }
-            }
+        }
+    }
+    if let (true, Expected::Success(_)) = (published, &expected) {
+        // As the default profile reads it (the last of duplicate keys wins).
+        let options = migrate_model::parse::ParseOptions::from(&Policy::default());
+        let mut sent = migrate_model::parse::parse(&body, options)
+            .map_err(|e| format!("{}: {e}", c.id))?
+            .to_serde();
+        if let Some(members) = sent.as_object_mut() {
+            members.retain(|_, v| !v.is_null());
+        }
+        if let Some((at, error)) = official.request.errors(&sent).first() {
+            return Err(format!(
+                "{}: a successful request violates the official schema at {at}: {error}",
+                c.id
+            ));
         }
     }
     Ok(Vector {
@@ -325,7 +575,7 @@ fn vector_with(
         now: c.now,
         request_base64: match &request {
             Some(_) => None,
-            None => Some(base64::engine::general_purpose::STANDARD.encode(&c.body)),
+            None => Some(base64::engine::general_purpose::STANDARD.encode(&body)),
         },
         request,
         expected,
@@ -412,6 +662,7 @@ pub fn case_file(name: &str, comment: &str, case: &CaseJson) -> Result<VectorFil
     let vector = vector_with(&curated, &model, &official, false)?;
     Ok(VectorFile {
         format: FORMAT.to_owned(),
+        data_version: DATA_VERSION,
         family: "failures".to_owned(),
         description:
             "A minimal failing case written by `migrate-conformance check --failures-dir`."
@@ -426,8 +677,14 @@ pub fn case_file(name: &str, comment: &str, case: &CaseJson) -> Result<VectorFil
     })
 }
 
-/// Generates every file from the curated lists and the saved counterexamples.
-pub fn generate(saved: &[SavedCase]) -> Result<Generated, String> {
+/// Generates every file from the curated lists and the saved counterexamples. `previous`
+/// is the manifest on disk, if any, and `commit` names the generator's source (see
+/// [`Manifest`]).
+pub fn generate(
+    saved: &[SavedCase],
+    previous: Option<&Manifest>,
+    commit: &str,
+) -> Result<Generated, String> {
     let official = Official::new()?;
     let worlds = cases::worlds();
     let models: BTreeMap<&str, Model> = worlds
@@ -490,6 +747,7 @@ pub fn generate(saved: &[SavedCase]) -> Result<Generated, String> {
         }
         let file = VectorFile {
             format: FORMAT.to_owned(),
+            data_version: DATA_VERSION,
             family: (*family).to_owned(),
             description: (*description).to_owned(),
             notes: notes(),
@@ -500,5 +758,6 @@ pub fn generate(saved: &[SavedCase]) -> Result<Generated, String> {
         text.push('\n');
         files.push((format!("{family}.json"), text));
     }
-    Ok(Generated { files })
+    let support = support_files(&files, previous, commit)?;
+    Ok(Generated { files, support })
 }

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod format;
 pub mod generate;
 pub mod notes;
+pub mod schemas;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -333,16 +334,87 @@ pub fn read_saved(dir: &Path) -> Result<Vec<SavedCase>, String> {
 /// The ids that may never come back.
 pub fn read_retired(dir: &Path) -> Result<BTreeSet<String>, String> {
     let path = dir.join(RETIRED_IDS);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The manifest on disk (none when the file does not exist).
+pub fn read_manifest(dir: &Path) -> Result<Option<generate::Manifest>, String> {
+    let path = dir.join(generate::MANIFEST_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_owned)
-            .collect()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("{}: {e}", path.display())),
     }
+}
+
+/// The change log of the data, relative to the fixtures directory.
+pub const CHANGELOG: &str = "CHANGELOG.md";
+
+/// Checks the change log and the retired ids against each other: the change log has a
+/// `## data version N` heading for the current [`format::DATA_VERSION`], every line of the
+/// retired-ids file is one well-formed id, listed once, and each retired id is named in the
+/// change log (which says why it went).
+pub fn check_changelog(dir: &Path) -> Result<(), String> {
+    let path = dir.join(CHANGELOG);
+    let log = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let heading = format!("## data version {}", format::DATA_VERSION);
+    if !log
+        .lines()
+        .any(|l| l.trim_end() == heading || l.starts_with(&format!("{heading} ")))
+    {
+        return Err(format!(
+            "{} has no '{heading}' section: say what changed in this data version",
+            path.display()
+        ));
+    }
+    let retired_path = dir.join(RETIRED_IDS);
+    let text = std::fs::read_to_string(&retired_path)
+        .map_err(|e| format!("{}: {e}", retired_path.display()))?;
+    let mut seen = BTreeSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let id = line.trim();
+        if id.is_empty() || id.starts_with('#') {
+            continue;
+        }
+        let well_formed = id.split_once('/').is_some_and(|(family, name)| {
+            let ok = |s: &str| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            };
+            ok(family) && ok(name)
+        });
+        if !well_formed {
+            return Err(format!(
+                "{}:{}: {id:?} is not a vector id (family/name)",
+                retired_path.display(),
+                n + 1
+            ));
+        }
+        if !seen.insert(id) {
+            return Err(format!(
+                "{}:{}: {id} is listed twice",
+                retired_path.display(),
+                n + 1
+            ));
+        }
+        if !log.contains(id) {
+            return Err(format!(
+                "{id} is retired ({}) but {} does not say why",
+                retired_path.display(),
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks that no current id is retired and that every id of the files on disk survives in

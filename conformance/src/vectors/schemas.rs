@@ -1,0 +1,482 @@
+//! The JSON Schemas shipped with the vectors, generated with them: the official request and
+//! response schemas unwrapped from Stytch's OpenAPI components into plain JSON Schema
+//! (2020-12), the error envelope of `model/SPEC.md` (`error.envelope`), and the schema of
+//! the vector format itself, whose closed lists (flags, choices, error types, families,
+//! constraint kinds) come from the model's tables.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use migrate_model::{ErrorType, Flag};
+use serde_json::{json, Map, Value};
+
+/// The success body's schema, relative to `fixtures/`.
+pub const RESPONSE_FILE: &str = "schemas/migrate-response.schema.json";
+/// The request's schema, relative to `fixtures/`.
+pub const REQUEST_FILE: &str = "schemas/migrate-request.schema.json";
+/// The error body's schema, relative to `fixtures/`.
+pub const ERROR_FILE: &str = "schemas/error.schema.json";
+/// The format's schema, relative to `fixtures/`.
+pub const VECTORS_FILE: &str = "vectors.schema.json";
+
+/// The shipped response schema, as compiled into this crate (the comparator validates every
+/// success body with it).
+pub const RESPONSE_SCHEMA: &str =
+    include_str!("../../fixtures/schemas/migrate-response.schema.json");
+
+const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
+const ID_BASE: &str = "https://github.com/migrate-conformance/migrate-conformance/fixtures/";
+
+/// Every schema file: `(path relative to fixtures/, value)`.
+pub fn schema_files(families: &[&str]) -> Result<Vec<(&'static str, Value)>, String> {
+    Ok(vec![
+        (
+            REQUEST_FILE,
+            unwrap_official(REQUEST_FILE, "api_b2b_session_v1_MigrateRequest")?,
+        ),
+        (
+            RESPONSE_FILE,
+            unwrap_official(RESPONSE_FILE, "api_b2b_session_v1_MigrateResponse")?,
+        ),
+        (ERROR_FILE, error_schema()),
+        (VECTORS_FILE, vectors_schema(families)),
+    ])
+}
+
+/// One official component and everything it references, as a standalone JSON Schema: the
+/// components move under `$defs` and each `#/components/schemas/X` becomes `#/$defs/X`. The
+/// subset uses only keywords that mean the same in OpenAPI 3.0 and JSON Schema 2020-12
+/// (`type`, `properties`, `required`, `items`, `additionalProperties`, `enum`, `$ref`, and
+/// `format`, an annotation); any other keyword is refused here rather than carried over with
+/// a different meaning.
+fn unwrap_official(file: &str, root: &str) -> Result<Value, String> {
+    const KNOWN: [&str; 8] = [
+        "type",
+        "properties",
+        "required",
+        "items",
+        "additionalProperties",
+        "enum",
+        "$ref",
+        "format",
+    ];
+    let spec: Value =
+        serde_json::from_str(migrate_model::OFFICIAL_SCHEMAS).map_err(|e| e.to_string())?;
+    let components = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .ok_or("the official schemas have no components")?;
+    let prefix = "#/components/schemas/";
+    let mut defs = BTreeMap::new();
+    let mut todo = vec![root.to_owned()];
+    while let Some(name) = todo.pop() {
+        if defs.contains_key(&name) {
+            continue;
+        }
+        let schema = components
+            .get(&name)
+            .ok_or_else(|| format!("the official schemas lack {name}"))?;
+        let mut stack = vec![schema];
+        while let Some(node) = stack.pop() {
+            match node {
+                Value::Object(o) => {
+                    for (k, v) in o {
+                        match k.as_str() {
+                            "$ref" => {
+                                let target = v
+                                    .as_str()
+                                    .and_then(|r| r.strip_prefix(prefix))
+                                    .ok_or_else(|| format!("{name}: unexpected $ref {v}"))?;
+                                todo.push(target.to_owned());
+                            }
+                            "properties" => {
+                                stack.extend(v.as_object().into_iter().flat_map(|p| p.values()))
+                            }
+                            k if KNOWN.contains(&k) => stack.push(v),
+                            other => {
+                                return Err(format!(
+                                    "{name}: the keyword {other} has no checked meaning in JSON Schema 2020-12"
+                                ))
+                            }
+                        }
+                    }
+                }
+                Value::Array(a) => stack.extend(a),
+                _ => {}
+            }
+        }
+        let text = serde_json::to_string(schema).map_err(|e| e.to_string())?;
+        let rewritten: Value =
+            serde_json::from_str(&text.replace(prefix, "#/$defs/")).map_err(|e| e.to_string())?;
+        defs.insert(name, rewritten);
+    }
+    Ok(json!({
+        "$schema": DRAFT,
+        "$id": format!("{ID_BASE}{file}"),
+        "title": root,
+        "$comment": format!(
+            "Generated by `migrate-conformance vectors generate` from Stytch's published B2B OpenAPI 3.0.3 components ({}); {root} and every component it references, moved under $defs. Do not edit.",
+            spec.get("source").and_then(Value::as_str).unwrap_or("see model/schemas/PROVENANCE.md")
+        ),
+        "$ref": format!("#/$defs/{root}"),
+        "$defs": defs,
+    }))
+}
+
+/// The error envelope (`error.envelope`): what every error answer must hold. Other members
+/// are allowed, as Stytch's own envelope may grow.
+fn error_schema() -> Value {
+    let types: Vec<&str> = ErrorType::ALL.iter().map(|t| t.name()).collect();
+    let statuses: BTreeSet<u16> = ErrorType::ALL.iter().map(|t| t.status_code()).collect();
+    json!({
+        "$schema": DRAFT,
+        "$id": format!("{ID_BASE}{ERROR_FILE}"),
+        "title": "The error envelope of POST /v1/b2b/sessions/migrate",
+        "$comment": "Generated by `migrate-conformance vectors generate` from model/SPEC.md (rule error.envelope). Do not edit.",
+        "type": "object",
+        "required": ["status_code", "request_id", "error_type", "error_message", "error_url"],
+        "properties": {
+            "status_code": {"enum": statuses},
+            "request_id": {"type": "string", "minLength": 1},
+            "error_type": {"enum": types},
+            "error_message": {"type": "string"},
+            "error_url": {"type": "string"}
+        }
+    })
+}
+
+/// The vector format's schema, with the closed lists spelled out.
+fn vectors_schema(families: &[&str]) -> Value {
+    let flags: Vec<&str> = Flag::ALL.iter().map(|f| f.name()).collect();
+    let types: Vec<&str> = ErrorType::ALL.iter().map(|t| t.name()).collect();
+    let statuses: BTreeSet<u16> = ErrorType::ALL.iter().map(|t| t.status_code()).collect();
+    // A flag's choices, and the choice each `when` may name for it.
+    let mut notes = Map::new();
+    let mut when = Map::new();
+    for flag in Flag::ALL {
+        let choices = flag.choices();
+        notes.insert(
+            flag.name().to_owned(),
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["meaning", "choices", "default"],
+                "properties": {
+                    "meaning": {"type": "string", "minLength": 1},
+                    "choices": {"const": choices},
+                    "default": {"const": choices[0]}
+                }
+            }),
+        );
+        when.insert(flag.name().to_owned(), json!({"enum": &choices[1..]}));
+    }
+    // `error_type` is one of `acceptable`, and `status` is its status, for each error type.
+    let error_type_in_acceptable: Vec<Value> = ErrorType::ALL
+        .iter()
+        .map(|t| {
+            json!({
+                "if": {"properties": {"error_type": {"const": t.name()}}},
+                "then": {"properties": {
+                    "acceptable": {"contains": {"const": t.name()}},
+                    "status": {"const": t.status_code()}
+                }}
+            })
+        })
+        .collect();
+    // Every id starts with its file's family.
+    let ids_match_family: Vec<Value> = families
+        .iter()
+        .map(|f| {
+            json!({
+                "if": {"properties": {"family": {"const": f}}},
+                "then": {"properties": {"groups": {"items": {"properties": {"vectors": {"items": {"properties": {"id": {"pattern": format!("^{}/", f)}}}}}}}}}
+            })
+        })
+        .collect();
+    let all_flags: BTreeSet<&str> = flags.iter().copied().collect();
+    json!({
+        "$schema": DRAFT,
+        "$id": format!("{ID_BASE}{VECTORS_FILE}"),
+        "title": format!("Test vectors for POST /v1/b2b/sessions/migrate (format {})", super::format::FORMAT),
+        "description": "One file of vectors. fixtures/README.md specifies every field.",
+        "$comment": "Generated by `migrate-conformance vectors generate` from the model's tables. Do not edit.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["format", "data_version", "family", "description", "notes", "constraints", "groups"],
+        "allOf": ids_match_family,
+        "properties": {
+            "format": {"const": super::format::FORMAT},
+            "data_version": {"type": "integer", "minimum": 1},
+            "family": {"enum": families},
+            "description": {"type": "string", "minLength": 1},
+            "notes": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": all_flags,
+                "properties": notes
+            },
+            "constraints": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["body", "jwt_header", "jwt_payload", "error", "across_calls"],
+                "properties": {
+                    "body": {"$ref": "#/$defs/constraintTable"},
+                    "jwt_header": {"$ref": "#/$defs/constraintTable"},
+                    "jwt_payload": {"$ref": "#/$defs/constraintTable"},
+                    "error": {"$ref": "#/$defs/constraintTable"},
+                    "across_calls": {"type": "array", "items": {"$ref": "#/$defs/acrossCalls"}}
+                }
+            },
+            "groups": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["name", "world", "vectors"],
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1},
+                        "world": {"$ref": "#/$defs/world"},
+                        "vectors": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/vector"}}
+                    }
+                }
+            }
+        },
+        "$defs": {
+            "placeholder": {"type": "string", "pattern": "^\\{\\{[a-z_]+\\}\\}$"},
+            "pointer": {"type": "string", "pattern": "^(/([^~]|~[01])*)*$"},
+            "constraintTable": {
+                "type": "object",
+                "propertyNames": {"$ref": "#/$defs/pointer"},
+                "additionalProperties": {"$ref": "#/$defs/constraint"}
+            },
+            "constraint": {
+                "oneOf": [
+                    {"type": "object", "additionalProperties": false, "required": ["kind", "placeholder"],
+                     "properties": {"kind": {"enum": ["opaque", "optional"]}, "placeholder": {"$ref": "#/$defs/placeholder"}}},
+                    {"type": "object", "additionalProperties": false, "required": ["kind"],
+                     "properties": {"kind": {"enum": ["any-string", "custom-claims", "custom-claims-top-level"]}}},
+                    {"type": "object", "additionalProperties": false, "required": ["kind", "values"],
+                     "properties": {"kind": {"const": "one-of"}, "values": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"type": "string"}}}},
+                    {"type": "object", "additionalProperties": false, "required": ["kind", "schema"],
+                     "properties": {"kind": {"const": "schema"}, "schema": {"enum": [RESPONSE_FILE, REQUEST_FILE, ERROR_FILE]}}}
+                ]
+            },
+            "acrossCalls": {
+                "oneOf": [
+                    {"type": "object", "additionalProperties": false, "required": ["kind", "placeholder"],
+                     "properties": {"kind": {"const": "unique"}, "placeholder": {"$ref": "#/$defs/placeholder"}}},
+                    {"type": "object", "additionalProperties": false, "required": ["kind", "pointer", "request_pointer"],
+                     "properties": {"kind": {"const": "differs-from-request"}, "pointer": {"$ref": "#/$defs/pointer"}, "request_pointer": {"$ref": "#/$defs/pointer"}}}
+                ]
+            },
+            "world": world_schema(),
+            "vector": vector_schema(&flags, when),
+            "expected": expected_schema(&types, &statuses, error_type_in_acceptable)
+        }
+    })
+}
+
+/// A world (`migrate_model::World` as JSON).
+fn world_schema() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["project_id", "project_max_session_minutes"],
+        "properties": {
+            "project_id": {"type": "string"},
+            "project_max_session_minutes": {"type": "integer", "minimum": 5, "maximum": 527040},
+            "claims_template": {"type": "object"},
+            "organizations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["organization_id", "slug"],
+                    "properties": {
+                        "organization_id": {"type": "string"},
+                        "slug": {"type": "string"},
+                        "external_id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "members": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "additionalProperties": false,
+                                "required": ["member_id", "email", "status"],
+                                "properties": {
+                                    "member_id": {"type": "string"},
+                                    "email": {"type": "string"},
+                                    "status": {"enum": ["active", "pending", "invited", "deleted"]},
+                                    "roles": {"type": "array", "items": {"type": "string"}},
+                                    "name": {"type": "string"}
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+            "userinfo": userinfo_schema()
+        }
+    })
+}
+
+/// One vector.
+fn vector_schema(flags: &[&str], when: Map<String, Value>) -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["id", "rules", "comment", "flags", "now", "expected"],
+        "oneOf": [
+            {"required": ["request"], "not": {"required": ["request_base64"]}},
+            {"required": ["request_base64"], "not": {"required": ["request"]}}
+        ],
+        "properties": {
+            "id": {"type": "string", "pattern": "^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$"},
+            "rules": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^[a-z0-9-]+(\\.[a-z0-9-]+)+$"}},
+            "comment": {"type": "string", "minLength": 1},
+            "flags": {"type": "array", "items": {"enum": flags}, "uniqueItems": true},
+            "now": {"type": "integer", "minimum": 0},
+            "request": {"type": "object"},
+            "request_base64": {"type": "string", "contentEncoding": "base64", "pattern": "^[A-Za-z0-9+/]*={0,2}$"},
+            "expected": {"$ref": "#/$defs/expected"},
+            "by_flags": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["when", "expected"],
+                    "properties": {
+                        "when": {"type": "object", "minProperties": 1, "additionalProperties": false, "properties": when},
+                        "expected": {"$ref": "#/$defs/expected"}
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// An expected outcome.
+fn expected_schema(
+    types: &[&str],
+    statuses: &BTreeSet<u16>,
+    error_type_in_acceptable: Vec<Value>,
+) -> Value {
+    json!({
+        "oneOf": [
+            {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["status", "error_type", "acceptable"],
+                "allOf": error_type_in_acceptable,
+                "properties": {
+                    "status": {"enum": statuses},
+                    "error_type": {"enum": types},
+                    "acceptable": {"type": "array", "minItems": 1, "items": {"enum": types}, "uniqueItems": true}
+                }
+            },
+            {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["status", "body", "jwt_header", "jwt_payload", "custom_claims_jcs"],
+                "properties": {
+                    "status": {"const": 200},
+                    "body": {"type": "object"},
+                    "jwt_header": {"type": "object"},
+                    "jwt_payload": {"type": "object"},
+                    "custom_claims_jcs": {"type": "string", "pattern": "^\\{"}
+                }
+            }
+        ]
+    })
+}
+
+/// The UserInfo replies of a world, per external token.
+fn userinfo_schema() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [
+                {"const": "unreachable"},
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["http"],
+                    "properties": {
+                        "http": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["status", "body"],
+                            "properties": {
+                                "status": {"type": "integer", "minimum": 100, "maximum": 599},
+                                "body": {
+                                    "oneOf": [
+                                        {"type": "object", "additionalProperties": false, "required": ["json"], "properties": {"json": true}},
+                                        {"type": "object", "additionalProperties": false, "required": ["raw"], "properties": {"raw": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 255}}}}
+                                    ]
+                                }
+                            }
+                        }
+                    }
+                }
+            ]
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Validator;
+
+    fn validator(text: &str) -> Validator {
+        Validator::new(serde_json::from_str(text).expect("JSON")).expect("compiles")
+    }
+
+    #[test]
+    fn the_shipped_response_schema_is_the_unwrapped_official_one_and_it_judges() {
+        let shipped: Value = serde_json::from_str(RESPONSE_SCHEMA).expect("JSON");
+        let fresh =
+            unwrap_official(RESPONSE_FILE, "api_b2b_session_v1_MigrateResponse").expect("unwraps");
+        assert_eq!(shipped, fresh, "run `migrate-conformance vectors generate`");
+        let v = validator(RESPONSE_SCHEMA);
+        assert!(!v.is_valid(&json!({})), "required fields are checked");
+        let errors = v.errors(&json!({"status_code": "200"}));
+        assert!(
+            errors.iter().any(|(at, _)| at.contains("status_code")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn the_error_schema_holds_the_envelope() {
+        let files = schema_files(&["duration"]).expect("builds");
+        let (_, error) = files
+            .iter()
+            .find(|(p, _)| *p == ERROR_FILE)
+            .expect("listed");
+        let v = Validator::new(error.clone()).expect("compiles");
+        let good = json!({"status_code": 400, "request_id": "r", "error_type": "bad_request", "error_message": "", "error_url": ""});
+        assert!(v.is_valid(&good));
+        let mut unknown = good.clone();
+        unknown["error_type"] = json!("teapot");
+        assert!(!v.is_valid(&unknown));
+        let mut missing = good;
+        missing
+            .as_object_mut()
+            .expect("object")
+            .remove("request_id");
+        assert!(!v.is_valid(&missing));
+    }
+
+    #[test]
+    fn an_unknown_openapi_keyword_is_refused_not_carried_over() {
+        // `nullable` means something in OpenAPI 3.0 and nothing in JSON Schema 2020-12.
+        assert!(unwrap_official(REQUEST_FILE, "api_b2b_session_v1_MigrateRequest").is_ok());
+        let spec: Value = serde_json::from_str(migrate_model::OFFICIAL_SCHEMAS).expect("JSON");
+        let text = serde_json::to_string(&spec).expect("text");
+        assert!(
+            !text.contains("\"nullable\""),
+            "the subset gained nullable: unwrap it"
+        );
+    }
+}
