@@ -677,6 +677,30 @@ pub fn case_file(name: &str, comment: &str, case: &CaseJson) -> Result<VectorFil
     })
 }
 
+/// A world's numbers are integers within ±2^53, so that a consumer's JSON library (doubles
+/// in JavaScript) carries the world unchanged, as `fixtures/README.md` promises.
+fn world_numbers_are_safe(world: &World) -> Result<(), String> {
+    let value = serde_json::to_value(world).map_err(|e| e.to_string())?;
+    let mut stack = vec![&value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Number(n) => {
+                let safe = n.as_i64().is_some_and(|i| i.unsigned_abs() <= 1 << 53)
+                    || n.as_u64().is_some_and(|u| u <= 1 << 53);
+                if !safe {
+                    return Err(format!(
+                        "the number {n} would not survive every JSON library"
+                    ));
+                }
+            }
+            Value::Array(a) => stack.extend(a),
+            Value::Object(o) => stack.extend(o.values()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Generates every file from the curated lists and the saved counterexamples. `previous`
 /// is the manifest on disk, if any, and `commit` names the generator's source (see
 /// [`Manifest`]).
@@ -733,6 +757,10 @@ pub fn generate(
                     vectors,
                 });
             }
+        }
+        for g in &groups {
+            world_numbers_are_safe(&g.world)
+                .map_err(|e| format!("{family}.json, world {}: {e}", g.name))?;
         }
         for v in groups.iter().flat_map(|g| &g.vectors) {
             if !v.id.starts_with(&format!("{family}/")) {
