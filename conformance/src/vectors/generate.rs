@@ -281,13 +281,8 @@ fn inline_request(body: &[u8]) -> Option<Value> {
             return None;
         }
         match v {
-            Ordered::Number(n) => {
-                let small = n.as_i64().is_some_and(|i| i.unsigned_abs() <= 1 << 53)
-                    || n.as_u64().is_some_and(|u| u <= 1 << 53);
-                if !small {
-                    return None;
-                }
-            }
+            Ordered::Number(n) if !safe_integer(n) => return None,
+            Ordered::Number(_) => {}
             Ordered::Array(a) => stack.extend(a.iter().map(|c| (c, depth + 1))),
             Ordered::Object(o) => {
                 let mut keys = BTreeSet::new();
@@ -677,6 +672,12 @@ pub fn case_file(name: &str, comment: &str, case: &CaseJson) -> Result<VectorFil
     })
 }
 
+/// An integer within ±2^53: every JSON library, doubles included, holds it exactly.
+fn safe_integer(n: &serde_json::Number) -> bool {
+    n.as_i64().is_some_and(|i| i.unsigned_abs() <= 1 << 53)
+        || n.as_u64().is_some_and(|u| u <= 1 << 53)
+}
+
 /// A world's numbers are integers within ±2^53, so that a consumer's JSON library (doubles
 /// in JavaScript) carries the world unchanged, as `fixtures/README.md` promises.
 fn world_numbers_are_safe(world: &World) -> Result<(), String> {
@@ -684,14 +685,10 @@ fn world_numbers_are_safe(world: &World) -> Result<(), String> {
     let mut stack = vec![&value];
     while let Some(v) = stack.pop() {
         match v {
-            Value::Number(n) => {
-                let safe = n.as_i64().is_some_and(|i| i.unsigned_abs() <= 1 << 53)
-                    || n.as_u64().is_some_and(|u| u <= 1 << 53);
-                if !safe {
-                    return Err(format!(
-                        "the number {n} would not survive every JSON library"
-                    ));
-                }
+            Value::Number(n) if !safe_integer(n) => {
+                return Err(format!(
+                    "the number {n} would not survive every JSON library"
+                ))
             }
             Value::Array(a) => stack.extend(a),
             Value::Object(o) => stack.extend(o.values()),

@@ -1,5 +1,9 @@
 //! Published test vectors: the format ([`mod@format`]), their generation from curated cases
-//! ([`cases`], [`generate`]), and replaying them against any target.
+//! ([`cases`], [`generate`], [`schemas`]), and replaying them against any target.
+//!
+//! The format's specification is `fixtures/README.md` (shipped in this package as
+//! `fixtures/README.md`): everything a consumer in any language needs, with nothing left to
+//! this rustdoc.
 //!
 //! The vector files under `fixtures/` are also compiled into this crate ([`embedded`]), so
 //! the cargo-test integration and the kill matrix never depend on the working directory.
