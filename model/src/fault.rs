@@ -1,7 +1,5 @@
 //! What a step answers when its check fails, and the trace of rules a call exercised.
 
-use std::collections::BTreeSet;
-
 use crate::errors::ErrorType;
 use crate::rules::Rule;
 
@@ -33,23 +31,33 @@ impl Fault {
 }
 
 /// The rules a call exercised: each rule whose situation arose, whichever way its policy
-/// decided it. The conformance harness counts these for coverage.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Trace(BTreeSet<Rule>);
+/// decided it. The conformance harness counts these for coverage. A set of bits, one per
+/// rule: recording one allocates nothing.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Trace(u128);
+
+// One bit per rule.
+const _: () = assert!(Rule::ALL.len() <= 128);
 
 impl Trace {
     /// Records that `rule` applied.
     pub fn hit(&mut self, rule: Rule) {
-        self.0.insert(rule);
+        self.0 |= 1 << (rule as u32);
     }
 
     /// Whether `rule` applied.
     pub fn contains(&self, rule: Rule) -> bool {
-        self.0.contains(&rule)
+        self.0 & (1 << (rule as u32)) != 0
     }
 
     /// The rules, in [`Rule::ALL`] order.
     pub fn rules(&self) -> impl Iterator<Item = Rule> + '_ {
-        self.0.iter().copied()
+        Rule::ALL.iter().copied().filter(|r| self.contains(*r))
+    }
+}
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.rules().map(Rule::id)).finish()
     }
 }

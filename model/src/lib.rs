@@ -58,7 +58,9 @@ pub mod response;
 mod rules;
 mod world;
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
 
 pub use errors::ErrorType;
 pub use fault::{Fault, Trace};
@@ -88,6 +90,9 @@ use response::{SessionFacts, MAX_NOW};
 pub struct Model {
     world: World,
     template: Object,
+    /// Per organization and member (world order): the parts of a success that the world
+    /// alone determines, built on first use.
+    parts: Vec<Vec<OnceLock<response::WorldParts>>>,
 }
 
 /// A call the model cannot evaluate: the caller's mistake, not an outcome.
@@ -137,7 +142,40 @@ impl Model {
         let template = Json::from_serde(&serde_json::Value::Object(world.claims_template.clone()))
             .take_object()
             .unwrap_or_default();
-        Ok(Model { world, template })
+        let parts = world
+            .organizations
+            .iter()
+            .map(|o| o.members.iter().map(|_| OnceLock::new()).collect())
+            .collect();
+        Ok(Model {
+            world,
+            template,
+            parts,
+        })
+    }
+
+    /// The world-determined parts of a success for `member` of `org` (both from this
+    /// model's world), built once.
+    fn world_parts(
+        &self,
+        org: &world::Organization,
+        member: &world::Member,
+    ) -> Cow<'_, response::WorldParts> {
+        let cell = self
+            .world
+            .organizations
+            .iter()
+            .position(|o| std::ptr::eq(o, org))
+            .and_then(|i| {
+                let m = org.members.iter().position(|m| std::ptr::eq(m, member))?;
+                self.parts.get(i)?.get(m)
+            });
+        match cell {
+            Some(cell) => {
+                Cow::Borrowed(cell.get_or_init(|| response::WorldParts::new(org, member)))
+            }
+            None => Cow::Owned(response::WorldParts::new(org, member)),
+        }
     }
 
     /// The world.
@@ -234,6 +272,7 @@ impl Model {
         }
         match (organization, member, token, duration, claims) {
             (Some((org, _)), Some(member), Some(token), Some(duration), Some(claims)) => {
+                let parts = self.world_parts(org, member);
                 Outcome::Success(Box::new(response::success(
                     SessionFacts {
                         project_id: &self.world.project_id,
@@ -244,6 +283,7 @@ impl Model {
                         now,
                         custom_claims: claims,
                     },
+                    &parts,
                     trace,
                 )))
             }

@@ -33,13 +33,40 @@ pub fn rfc3339(unix_seconds: i64) -> Option<String> {
 /// The JWT payload's registered claims (documented).
 pub fn registered_claims(project_id: &str, member_id: &str, now: i64) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert("sub".into(), json!(member_id));
-    m.insert("iss".into(), json!(format!("stytch.com/{project_id}")));
-    m.insert("aud".into(), json!([project_id]));
-    m.insert("iat".into(), json!(now));
-    m.insert("nbf".into(), json!(now));
-    m.insert("exp".into(), json!(now + JWT_LIFETIME_SECONDS));
+    insert_registered_claims(&mut m, project_id, member_id, now);
     m
+}
+
+fn insert_registered_claims(
+    m: &mut Map<String, Value>,
+    project_id: &str,
+    member_id: &str,
+    now: i64,
+) {
+    m.insert("sub".into(), text(member_id));
+    m.insert(
+        "iss".into(),
+        Value::String(format!("stytch.com/{project_id}")),
+    );
+    m.insert("aud".into(), Value::Array(vec![text(project_id)]));
+    m.insert("iat".into(), Value::from(now));
+    m.insert("nbf".into(), Value::from(now));
+    m.insert("exp".into(), Value::from(now + JWT_LIFETIME_SECONDS));
+}
+
+/// An owned JSON string.
+fn text(s: &str) -> Value {
+    Value::String(s.to_owned())
+}
+
+/// A JSON object from its members (built in one pass, without serde's conversions).
+fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    Value::Object(
+        members
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
 }
 
 /// Everything a success is built from.
@@ -67,27 +94,52 @@ pub struct SessionFacts<'a> {
 pub fn jwt_payload(
     facts: &SessionFacts<'_>,
     session_claim: Value,
-    custom: &Map<String, Value>,
+    custom: Map<String, Value>,
 ) -> Value {
-    let mut payload = custom.clone();
-    payload.extend(registered_claims(
+    let mut payload = custom;
+    insert_registered_claims(
+        &mut payload,
         facts.project_id,
         &facts.member.member_id,
         facts.now,
-    ));
+    );
     payload.insert("https://stytch.com/session".into(), session_claim);
     payload.insert(
         "https://stytch.com/organization".into(),
-        json!({
-            "organization_id": facts.organization.organization_id,
-            "slug": facts.organization.slug,
-        }),
+        object([
+            ("organization_id", text(&facts.organization.organization_id)),
+            ("slug", text(&facts.organization.slug)),
+        ]),
     );
     Value::Object(payload)
 }
 
+/// The parts of a success that the world alone determines: the `member` and `organization`
+/// objects. A [`crate::Model`] builds them once per member and clones them per call.
+#[derive(Clone, Debug)]
+pub struct WorldParts {
+    /// [`member_object`].
+    pub member: Value,
+    /// [`organization_object`].
+    pub organization: Value,
+}
+
+impl WorldParts {
+    /// The parts for `member` of `org`.
+    pub fn new(org: &Organization, member: &Member) -> WorldParts {
+        WorldParts {
+            member: member_object(org, member),
+            organization: organization_object(org),
+        }
+    }
+}
+
 /// Builds the expected success.
-pub fn success(mut facts: SessionFacts<'_>, trace: &mut Trace) -> ExpectedSuccess {
+pub fn success(
+    mut facts: SessionFacts<'_>,
+    parts: &WorldParts,
+    trace: &mut Trace,
+) -> ExpectedSuccess {
     for rule in [
         Rule::SessionExpiry,
         Rule::SessionStartedNow,
@@ -112,51 +164,59 @@ pub fn success(mut facts: SessionFacts<'_>, trace: &mut Trace) -> ExpectedSucces
     // The caller bounds `now` by MAX_NOW, so both instants are writable.
     let started = rfc3339(now).unwrap_or_default();
     let expires = rfc3339(expires_at).unwrap_or_default();
-    let factor = json!({
-        "type": AUTH_FACTOR.0,
-        "delivery_method": AUTH_FACTOR.1,
-        "last_authenticated_at": started,
-    });
-    let claims = Json::Object(std::mem::take(&mut facts.custom_claims));
-    let claims_value = claims.to_serde();
-    let custom = claims_value.as_object().cloned().unwrap_or_default();
-
-    let member_session = json!({
-        "member_session_id": Opaque::MemberSessionId.placeholder(),
-        "member_id": member.member_id,
-        "started_at": started,
-        "last_accessed_at": started,
-        "expires_at": expires,
-        "authentication_factors": [factor],
-        "organization_id": org.organization_id,
-        "roles": member.roles,
-        "organization_slug": org.slug,
-        "custom_claims": claims_value,
-    });
-    let session_claim = json!({
-        "id": Opaque::MemberSessionId.placeholder(),
-        "started_at": started,
-        "last_accessed_at": started,
-        "expires_at": expires,
-        "attributes": {"ip_address": "", "user_agent": ""},
-        "authentication_factors": [factor],
-        "roles": member.roles,
-    });
-    let payload = jwt_payload(&facts, session_claim, &custom);
-    let body = json!({
-        "request_id": Opaque::RequestId.placeholder(),
-        "member_id": member.member_id,
-        "session_token": Opaque::SessionToken.placeholder(),
-        "session_jwt": Opaque::SessionJwt.placeholder(),
-        "member": member_object(org, member),
-        "organization": organization_object(org),
-        "member_session": member_session,
-        "status_code": 200,
-    });
-    let custom_claims = {
-        let mut claims = claims;
-        claims.take_object().unwrap_or_default()
+    let factor = object([
+        ("type", text(AUTH_FACTOR.0)),
+        ("delivery_method", text(AUTH_FACTOR.1)),
+        ("last_authenticated_at", text(&started)),
+    ]);
+    let roles = || Value::Array(member.roles.iter().map(|r| text(r)).collect());
+    // The claims go to the payload as they are, and one copy to `member_session`.
+    let mut claims = Json::Object(std::mem::take(&mut facts.custom_claims));
+    let custom = match claims.to_serde() {
+        Value::Object(m) => m,
+        _ => Map::new(),
     };
+    let member_session = object([
+        (
+            "member_session_id",
+            text(Opaque::MemberSessionId.placeholder()),
+        ),
+        ("member_id", text(&member.member_id)),
+        ("started_at", text(&started)),
+        ("last_accessed_at", text(&started)),
+        ("expires_at", text(&expires)),
+        ("authentication_factors", Value::Array(vec![factor.clone()])),
+        ("organization_id", text(&org.organization_id)),
+        ("roles", roles()),
+        ("organization_slug", text(&org.slug)),
+        ("custom_claims", Value::Object(custom.clone())),
+    ]);
+    let session_claim = object([
+        ("id", text(Opaque::MemberSessionId.placeholder())),
+        ("started_at", text(&started)),
+        ("last_accessed_at", text(&started)),
+        ("expires_at", Value::String(expires)),
+        (
+            "attributes",
+            object([("ip_address", text("")), ("user_agent", text(""))]),
+        ),
+        ("authentication_factors", Value::Array(vec![factor])),
+        ("roles", roles()),
+    ]);
+    let payload = jwt_payload(&facts, session_claim, custom);
+    let body = object([
+        ("request_id", text(Opaque::RequestId.placeholder())),
+        ("member_id", text(&member.member_id)),
+        ("session_token", text(Opaque::SessionToken.placeholder())),
+        ("session_jwt", text(Opaque::SessionJwt.placeholder())),
+        ("member", parts.member.clone()),
+        ("organization", parts.organization.clone()),
+        ("member_session", member_session),
+        ("status_code", Value::from(200)),
+    ]);
+    // The claims as the model holds them, exact numbers and all (the payload's and the
+    // body's copies hold them as serde values).
+    let custom_claims = claims.take_object().unwrap_or_default();
     ExpectedSuccess {
         member_id: member.member_id.clone(),
         member_status_before: member.status,
@@ -169,7 +229,11 @@ pub fn success(mut facts: SessionFacts<'_>, trace: &mut Trace) -> ExpectedSucces
         custom_claims,
         body,
         jwt: ExpectedJwt {
-            header: json!({"alg": "RS256", "typ": "JWT", "kid": Opaque::KeyId.placeholder()}),
+            header: object([
+                ("alg", text("RS256")),
+                ("typ", text("JWT")),
+                ("kid", text(Opaque::KeyId.placeholder())),
+            ]),
             payload,
             issued_at: now,
             expires_at: now + JWT_LIFETIME_SECONDS,
@@ -226,29 +290,37 @@ pub fn member_object(org: &Organization, member: &Member) -> Value {
     let roles: Vec<Value> = member
         .roles
         .iter()
-        .map(|r| json!({"role_id": r, "sources": [{"type": "direct_assignment"}]}))
+        .map(|r| {
+            object([
+                ("role_id", text(r)),
+                (
+                    "sources",
+                    Value::Array(vec![object([("type", text("direct_assignment"))])]),
+                ),
+            ])
+        })
         .collect();
-    json!({
-        "organization_id": org.organization_id,
-        "member_id": member.member_id,
-        "email_address": member.email,
-        "status": "active",
-        "name": member.name,
-        "sso_registrations": [],
-        "is_breakglass": false,
-        "member_password_id": "",
-        "oauth_registrations": [],
-        "email_address_verified": true,
-        "mfa_phone_number_verified": false,
-        "is_admin": false,
-        "totp_registration_id": "",
-        "retired_email_addresses": [],
-        "is_locked": false,
-        "mfa_enrolled": false,
-        "mfa_phone_number": "",
-        "default_mfa_method": "",
-        "roles": roles,
-    })
+    object([
+        ("organization_id", text(&org.organization_id)),
+        ("member_id", text(&member.member_id)),
+        ("email_address", text(&member.email)),
+        ("status", text("active")),
+        ("name", text(&member.name)),
+        ("sso_registrations", Value::Array(Vec::new())),
+        ("is_breakglass", Value::Bool(false)),
+        ("member_password_id", text("")),
+        ("oauth_registrations", Value::Array(Vec::new())),
+        ("email_address_verified", Value::Bool(true)),
+        ("mfa_phone_number_verified", Value::Bool(false)),
+        ("is_admin", Value::Bool(false)),
+        ("totp_registration_id", text("")),
+        ("retired_email_addresses", Value::Array(Vec::new())),
+        ("is_locked", Value::Bool(false)),
+        ("mfa_enrolled", Value::Bool(false)),
+        ("mfa_phone_number", text("")),
+        ("default_mfa_method", text("")),
+        ("roles", Value::Array(roles)),
+    ])
 }
 
 /// The `Organization` object: the world's fields, and the values of an organization with
