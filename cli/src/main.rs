@@ -521,7 +521,7 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
             let saved = vectors::read_saved(&dir).map_err(err)?;
             let previous = vectors::read_manifest(&dir).map_err(err)?;
             let generated =
-                generate::generate(&saved, previous.as_ref(), &source_commit(&dir)).map_err(err)?;
+                generate::generate(&saved, previous.as_ref(), source_commit(&dir)).map_err(err)?;
             let files = parse_generated(&generated)?;
             vectors::check_ids(&dir, &files).map_err(err)?;
             vectors::check_changelog(&dir).map_err(err)?;
@@ -547,10 +547,8 @@ fn vectors(action: VectorsCommand) -> Result<bool, UsageError> {
             let saved = vectors::read_saved(&dir).map_err(err)?;
             let previous = vectors::read_manifest(&dir).map_err(err)?;
             // The commit is the one recorded: verification regenerates, it does not re-date.
-            let commit = previous
-                .as_ref()
-                .map_or_else(|| "unknown".to_owned(), |m| m.generator_commit.clone());
-            let generated = generate::generate(&saved, previous.as_ref(), &commit).map_err(err)?;
+            let commit = Err("the files on disk are not what generation writes; run `migrate-conformance vectors generate`".to_owned());
+            let generated = generate::generate(&saved, previous.as_ref(), commit).map_err(err)?;
             let files = parse_generated(&generated)?;
             vectors::check_ids(&dir, &files).map_err(err)?;
             vectors::check_changelog(&dir).map_err(err)?;
@@ -744,19 +742,41 @@ fn write_junit(
     std::fs::write(path, xml).map_err(|e| UsageError(format!("writing {}: {e}", path.display())))
 }
 
-/// The repository's commit, as `git describe --always --dirty` in `dir` ("unknown" without
-/// git).
-fn source_commit(dir: &std::path::Path) -> String {
-    std::process::Command::new("git")
-        .args(["describe", "--always", "--dirty", "--abbrev=40"])
-        .current_dir(dir)
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "unknown".to_owned())
+/// The commit whose sources generate the data in `dir`: `HEAD`, provided nothing tracked
+/// outside `dir` has uncommitted changes (otherwise the commit would not be the generator).
+fn source_commit(dir: &std::path::Path) -> Result<String, String> {
+    let git = |args: &[&str]| -> Result<String, String> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "git {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let prefix = git(&["rev-parse", "--show-prefix"])?;
+    let fixtures = format!(":(top,exclude){prefix}");
+    let dirty = git(&[
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ":(top)",
+        &fixtures,
+    ])?;
+    if !dirty.is_empty() {
+        return Err(format!(
+            "commit the generator's changes first (uncommitted: {})",
+            dirty.lines().map(str::trim).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    git(&["rev-parse", "HEAD"])
 }
 
 fn parse_generated(

@@ -31,8 +31,12 @@ fn the_files_are_exactly_what_generation_writes() {
             .expect("saved cases");
     let manifest: generate::Manifest =
         serde_json::from_str(include_str!("../../fixtures/MANIFEST.json")).expect("manifest");
-    let generated = generate::generate(&saved, Some(&manifest), "unused: the data is unchanged")
-        .expect("generates");
+    let generated = generate::generate(
+        &saved,
+        Some(&manifest),
+        Err("unused: the data is unchanged".into()),
+    )
+    .expect("generates");
     let embedded = embedded();
     assert_eq!(generated.files.len(), embedded.len());
     for ((name, text), (embedded_name, embedded_text)) in generated.files.iter().zip(embedded) {
@@ -51,7 +55,7 @@ fn the_files_are_exactly_what_generation_writes() {
     }
     // A second generation is byte-identical.
     assert_eq!(
-        generate::generate(&saved, Some(&manifest), "unused").expect("generates"),
+        generate::generate(&saved, Some(&manifest), Err("unused".into())).expect("generates"),
         generated
     );
 }

@@ -46,12 +46,13 @@ pub struct Manifest {
     pub format: String,
     /// The data version ([`DATA_VERSION`]).
     pub data_version: u32,
-    /// SHA-256 (hex) over the vector files, each as its name, a newline and its contents,
-    /// in the order listed: what the data version stands for.
+    /// SHA-256 (hex) over the vector files in the order listed, then the schema files
+    /// (`schemas/migrate-request`, `schemas/migrate-response`, `schemas/error`, the format's
+    /// `vectors.schema.json`), each as its path, a newline and its contents: what the data
+    /// version stands for.
     pub data_sha256: String,
-    /// The commit of this repository the data was generated from (`git describe --always
-    /// --dirty`; `-dirty` when the generator ran on uncommitted changes, which the commit
-    /// after it holds).
+    /// The commit of this repository whose generator wrote the data (`git rev-parse HEAD`;
+    /// generation refuses uncommitted changes outside `fixtures/` when the data changes).
     pub generator_commit: String,
     /// Each vector file.
     pub files: Vec<ManifestFile>,
@@ -77,21 +78,30 @@ pub struct ManifestFile {
 pub const MANIFEST_FILE: &str = "MANIFEST.json";
 
 /// Builds the schemas and the manifest for `files`. `previous` is the manifest on disk:
-/// when the data is unchanged its commit is kept; when the data changed, the data version
-/// must have been raised.
+/// when the data (the vector files and the schemas) is unchanged, its commit is kept; when
+/// it changed, the data version must have been raised above the previous one, and `commit`
+/// must name the commit that generates it.
 fn support_files(
     files: &[(String, String)],
     previous: Option<&Manifest>,
-    commit: &str,
+    commit: Result<String, String>,
 ) -> Result<Vec<(String, String)>, String> {
     use sha2::{Digest as _, Sha256};
+    let families: Vec<&str> = FAMILIES.iter().map(|(f, _)| *f).collect();
+    let mut schemas = Vec::new();
+    for (path, value) in super::schemas::schema_files(&families)? {
+        let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+        schemas.push((path.to_owned(), text + "\n"));
+    }
     let mut hasher = Sha256::new();
-    let mut listed = Vec::new();
-    let mut total = 0;
-    for (name, text) in files {
+    for (name, text) in files.iter().chain(&schemas) {
         hasher.update(name.as_bytes());
         hasher.update(b"\n");
         hasher.update(text.as_bytes());
+    }
+    let mut listed = Vec::new();
+    let mut total = 0;
+    for (name, text) in files {
         let file = super::load(name, text)?;
         let vectors: usize = file.groups.iter().map(|g| g.vectors.len()).sum();
         total += vectors;
@@ -109,13 +119,16 @@ fn support_files(
         .collect();
     let generator_commit = match previous {
         Some(p) if p.data_sha256 == digest => p.generator_commit.clone(),
-        Some(p) if p.data_version == DATA_VERSION => {
+        Some(p) if p.data_version >= DATA_VERSION => {
             return Err(format!(
-                "the vector data changed but its version did not: raise DATA_VERSION (now {DATA_VERSION}) in conformance/src/vectors/format.rs and say what changed under a '## data version {}' heading in fixtures/CHANGELOG.md",
-                DATA_VERSION + 1
+                "the vector data or its schemas changed, but the data version did not go up: raise DATA_VERSION (now {DATA_VERSION}, last published {}) in conformance/src/vectors/format.rs and say what changed under a '## data version {}' heading in fixtures/CHANGELOG.md",
+                p.data_version,
+                p.data_version + 1
             ))
         }
-        _ => commit.to_owned(),
+        _ => commit.map_err(|why| {
+            format!("the data changed, so MANIFEST.json must name the commit that generates it: {why}")
+        })?,
     };
     let manifest = Manifest {
         format: FORMAT.to_owned(),
@@ -125,15 +138,9 @@ fn support_files(
         files: listed,
         total_vectors: total,
     };
-    let families: Vec<&str> = FAMILIES.iter().map(|(f, _)| *f).collect();
-    let mut out = Vec::new();
-    for (path, value) in super::schemas::schema_files(&families)? {
-        let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
-        out.push((path.to_owned(), text + "\n"));
-    }
     let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
-    out.push((MANIFEST_FILE.to_owned(), text + "\n"));
-    Ok(out)
+    schemas.push((MANIFEST_FILE.to_owned(), text + "\n"));
+    Ok(schemas)
 }
 
 /// The largest number of flags a vector may depend on (2^6 outcomes at most).
@@ -249,11 +256,19 @@ fn relevant_flags(ev: &mut Evaluator<'_>) -> Result<Vec<Flag>, String> {
                     }
                 }
             }
-            if relevant.len() >= MAX_FLAGS {
-                break;
+            // Listing fewer would break the promise that unlisted flags do not matter.
+            if relevant.len() > MAX_FLAGS {
+                return Err(format!(
+                    "the outcome depends on more than {MAX_FLAGS} flags ({}): split the case",
+                    relevant
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
             }
         }
-        if !added || relevant.len() >= MAX_FLAGS {
+        if !added {
             break;
         }
     }
@@ -380,7 +395,8 @@ impl Serialize for Ordered {
     }
 }
 
-fn constraints() -> Constraints {
+/// The constraint tables of the format (the same in every file).
+pub fn constraints() -> Constraints {
     let describe = |slots: Vec<migrate_model::Slot>| -> BTreeMap<String, Constraint> {
         slots
             .into_iter()
@@ -699,12 +715,12 @@ fn world_numbers_are_safe(world: &World) -> Result<(), String> {
 }
 
 /// Generates every file from the curated lists and the saved counterexamples. `previous`
-/// is the manifest on disk, if any, and `commit` names the generator's source (see
-/// [`Manifest`]).
+/// is the manifest on disk, if any, and `commit` the commit of the generator's sources (or
+/// why there is none), needed only when the data changed (see [`Manifest`]).
 pub fn generate(
     saved: &[SavedCase],
     previous: Option<&Manifest>,
-    commit: &str,
+    commit: Result<String, String>,
 ) -> Result<Generated, String> {
     let official = Official::new()?;
     let worlds = cases::worlds();

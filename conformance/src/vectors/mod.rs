@@ -98,8 +98,57 @@ pub fn load(name: &str, text: &str) -> Result<VectorFile, String> {
                 return Err(format!("{name}: {} names an unknown flag {flag:?}", v.id));
             }
         }
+        if let Some(rule) = v.rules.iter().find(|r| Rule::from_id(r).is_none()) {
+            return Err(format!("{name}: {} names an unknown rule {rule:?}", v.id));
+        }
+        by_flags_complete(v).map_err(|e| format!("{name}: {}: {e}", v.id))?;
+    }
+    // The comparator implements the format's constraints; a file that states others (from
+    // another data version, or edited) would be judged by rules it does not state.
+    if file.constraints != generate::constraints() {
+        return Err(format!(
+            "{name}: its constraints differ from the ones of format {FORMAT} that this runner implements (data version {} of the file, {} of the runner)",
+            file.data_version,
+            format::DATA_VERSION
+        ));
     }
     Ok(file)
+}
+
+/// `by_flags` has exactly one entry for every combination of non-default choices of the
+/// vector's flags (the empty one is `expected`), and nothing else.
+fn by_flags_complete(v: &Vector) -> Result<(), String> {
+    let mut want: BTreeSet<BTreeMap<String, String>> = BTreeSet::from([BTreeMap::new()]);
+    for name in &v.flags {
+        let flag = Flag::from_name(name).ok_or_else(|| format!("unknown flag {name:?}"))?;
+        let mut next = BTreeSet::new();
+        for combo in &want {
+            next.insert(combo.clone());
+            for choice in &flag.choices()[1..] {
+                let mut with = combo.clone();
+                with.insert(name.clone(), (*choice).to_owned());
+                next.insert(with);
+            }
+        }
+        want = next;
+    }
+    want.remove(&BTreeMap::new());
+    let mut have = BTreeSet::new();
+    for a in &v.by_flags {
+        if !have.insert(a.when.clone()) {
+            return Err(format!("by_flags lists {:?} twice", a.when));
+        }
+        if !want.contains(&a.when) {
+            return Err(format!(
+                "by_flags has {:?}, which is not a combination of non-default choices of its flags",
+                a.when
+            ));
+        }
+    }
+    if let Some(missing) = want.iter().find(|w| !have.contains(*w)) {
+        return Err(format!("by_flags has no entry for {missing:?}"));
+    }
+    Ok(())
 }
 
 /// Parses JSON text without serde_json's recursion limit (vector files nest past 128), with
@@ -337,14 +386,7 @@ pub fn read_saved(dir: &Path) -> Result<Vec<SavedCase>, String> {
 
 /// The ids that may never come back.
 pub fn read_retired(dir: &Path) -> Result<BTreeSet<String>, String> {
-    let path = dir.join(RETIRED_IDS);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_owned)
-        .collect())
+    Ok(retired_lines(dir)?.into_iter().map(|(_, id)| id).collect())
 }
 
 /// The manifest on disk (none when the file does not exist).
@@ -363,54 +405,51 @@ pub fn read_manifest(dir: &Path) -> Result<Option<generate::Manifest>, String> {
 pub const CHANGELOG: &str = "CHANGELOG.md";
 
 /// Checks the change log and the retired ids against each other: the change log has a
-/// `## data version N` heading for the current [`format::DATA_VERSION`], every line of the
-/// retired-ids file is one well-formed id, listed once, and each retired id is named in the
-/// change log (which says why it went).
+/// `## data version N` section for every version up to the current
+/// [`format::DATA_VERSION`], every line of the retired-ids file is one well-formed id,
+/// listed once, and each retired id is named (as a whole word) in the change log, which
+/// says why it went.
 pub fn check_changelog(dir: &Path) -> Result<(), String> {
     let path = dir.join(CHANGELOG);
     let log = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let heading = format!("## data version {}", format::DATA_VERSION);
-    if !log
-        .lines()
-        .any(|l| l.trim_end() == heading || l.starts_with(&format!("{heading} ")))
-    {
-        return Err(format!(
-            "{} has no '{heading}' section: say what changed in this data version",
-            path.display()
-        ));
+    for version in 1..=format::DATA_VERSION {
+        let heading = format!("## data version {version}");
+        if !log
+            .lines()
+            .any(|l| l.trim_end() == heading || l.starts_with(&format!("{heading} ")))
+        {
+            return Err(format!(
+                "{} has no '{heading}' section: say what changed in each data version",
+                path.display()
+            ));
+        }
     }
     let retired_path = dir.join(RETIRED_IDS);
-    let text = std::fs::read_to_string(&retired_path)
-        .map_err(|e| format!("{}: {e}", retired_path.display()))?;
     let mut seen = BTreeSet::new();
-    for (n, line) in text.lines().enumerate() {
-        let id = line.trim();
-        if id.is_empty() || id.starts_with('#') {
-            continue;
-        }
+    for (line, id) in retired_lines(dir)? {
         let well_formed = id.split_once('/').is_some_and(|(family, name)| {
-            let ok = |s: &str| {
-                !s.is_empty()
-                    && s.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            let ok = |s: &str, first_letter: bool| {
+                s.bytes().next().is_some_and(|b| {
+                    b.is_ascii_lowercase() || (!first_letter && b.is_ascii_digit())
+                }) && s
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             };
-            ok(family) && ok(name)
+            ok(family, true) && ok(name, false)
         });
         if !well_formed {
             return Err(format!(
-                "{}:{}: {id:?} is not a vector id (family/name)",
-                retired_path.display(),
-                n + 1
+                "{}:{line}: {id:?} is not a vector id (family/name)",
+                retired_path.display()
             ));
         }
-        if !seen.insert(id) {
+        if !seen.insert(id.clone()) {
             return Err(format!(
-                "{}:{}: {id} is listed twice",
-                retired_path.display(),
-                n + 1
+                "{}:{line}: {id} is listed twice",
+                retired_path.display()
             ));
         }
-        if !log.contains(id) {
+        if !mentions(&log, &id) {
             return Err(format!(
                 "{id} is retired ({}) but {} does not say why",
                 retired_path.display(),
@@ -419,6 +458,29 @@ pub fn check_changelog(dir: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether `text` names `id` as a whole word (not as the prefix of a longer id).
+fn mentions(text: &str, id: &str) -> bool {
+    let part_of_id = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '/';
+    text.match_indices(id).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + id.len()..].chars().next();
+        !before.is_some_and(part_of_id) && !after.is_some_and(part_of_id)
+    })
+}
+
+/// The retired-ids file's ids with their line numbers (comments and blank lines skipped).
+fn retired_lines(dir: &Path) -> Result<Vec<(usize, String)>, String> {
+    let path = dir.join(RETIRED_IDS);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .enumerate()
+        .map(|(n, l)| (n + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .map(|(n, l)| (n, l.to_owned()))
+        .collect())
 }
 
 /// Checks that no current id is retired and that every id of the files on disk survives in
@@ -438,21 +500,44 @@ pub fn check_ids(dir: &Path, generated: &[VectorFile]) -> Result<(), String> {
             "{id} is retired (fixtures/{RETIRED_IDS}) and may not be reused"
         ));
     }
-    for (name, _) in embedded() {
-        let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
-            continue;
+    // Every file that was published: the ones this crate knows and the ones the manifest on
+    // disk lists (a family may have been dropped). Ids are read from any format version.
+    let mut names: BTreeSet<String> = embedded().iter().map(|(n, _)| (*n).to_owned()).collect();
+    if let Some(manifest) = read_manifest(dir)? {
+        names.extend(manifest.files.into_iter().map(|f| f.file));
+    }
+    for name in names {
+        let path = dir.join(&name);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
         };
-        let Ok(old) = load(name, &text) else { continue };
-        for v in old.groups.iter().flat_map(|g| &g.vectors) {
-            if !new_ids.contains(v.id.as_str()) && !retired.contains(&v.id) {
+        for id in published_ids(&text).map_err(|e| format!("{}: {e}", path.display()))? {
+            if !new_ids.contains(id.as_str()) && !retired.contains(&id) {
                 return Err(format!(
-                    "{} would disappear: ids are never removed silently; add it to fixtures/{RETIRED_IDS} to retire it",
-                    v.id
+                    "{id} would disappear: ids are never removed silently; add it to fixtures/{RETIRED_IDS} and say why in fixtures/{CHANGELOG} to retire it"
                 ));
             }
         }
     }
     Ok(())
+}
+
+/// The vector ids of a published file of any format version (`groups[].vectors[].id`).
+fn published_ids(text: &str) -> Result<Vec<String>, String> {
+    let value = parse_deep(text)?;
+    let groups = value
+        .get("groups")
+        .and_then(Value::as_array)
+        .ok_or("no groups: not a vector file")?;
+    Ok(groups
+        .iter()
+        .filter_map(|g| g.get("vectors").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|v| v.get("id").and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect())
 }
 
 /// Coverage of a set of vector files: counts per file, rules, flag choices, boundaries.

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use migrate_model::{ErrorType, Flag};
+use migrate_model::{ErrorType, Flag, Rule};
 use serde_json::{json, Map, Value};
 
 /// The success body's schema, relative to `fixtures/`.
@@ -42,30 +42,25 @@ pub fn schema_files(families: &[&str]) -> Result<Vec<(&'static str, Value)>, Str
     ])
 }
 
-/// One official component and everything it references, as a standalone JSON Schema: the
-/// components move under `$defs` and each `#/components/schemas/X` becomes `#/$defs/X`. The
-/// subset uses only keywords that mean the same in OpenAPI 3.0 and JSON Schema 2020-12
-/// (`type`, `properties`, `required`, `items`, `additionalProperties`, `enum`, `$ref`, and
-/// `format`, an annotation); any other keyword is refused here rather than carried over with
-/// a different meaning.
+/// One official component and everything it references, as a standalone JSON Schema (see
+/// [`unwrap`]), from the model's copy of the official components.
 fn unwrap_official(file: &str, root: &str) -> Result<Value, String> {
-    const KNOWN: [&str; 8] = [
-        "type",
-        "properties",
-        "required",
-        "items",
-        "additionalProperties",
-        "enum",
-        "$ref",
-        "format",
-    ];
     let spec: Value =
         serde_json::from_str(migrate_model::OFFICIAL_SCHEMAS).map_err(|e| e.to_string())?;
+    unwrap(&spec, file, root)
+}
+
+/// One component of an OpenAPI document and everything it references, as a standalone JSON
+/// Schema: the components move under `$defs` and each `$ref` `#/components/schemas/X`
+/// becomes `#/$defs/X`. Only keywords that mean the same in OpenAPI 3.0 and JSON Schema
+/// 2020-12 are carried (`type`, `properties`, `required`, `items`, `additionalProperties`,
+/// `enum`, `$ref`, and `format`, an annotation); any other keyword (`nullable`, for one) is
+/// refused rather than carried over with a different meaning.
+fn unwrap(spec: &Value, file: &str, root: &str) -> Result<Value, String> {
     let components = spec
         .pointer("/components/schemas")
         .and_then(Value::as_object)
         .ok_or("the official schemas have no components")?;
-    let prefix = "#/components/schemas/";
     let mut defs = BTreeMap::new();
     let mut todo = vec![root.to_owned()];
     while let Some(name) = todo.pop() {
@@ -75,38 +70,7 @@ fn unwrap_official(file: &str, root: &str) -> Result<Value, String> {
         let schema = components
             .get(&name)
             .ok_or_else(|| format!("the official schemas lack {name}"))?;
-        let mut stack = vec![schema];
-        while let Some(node) = stack.pop() {
-            match node {
-                Value::Object(o) => {
-                    for (k, v) in o {
-                        match k.as_str() {
-                            "$ref" => {
-                                let target = v
-                                    .as_str()
-                                    .and_then(|r| r.strip_prefix(prefix))
-                                    .ok_or_else(|| format!("{name}: unexpected $ref {v}"))?;
-                                todo.push(target.to_owned());
-                            }
-                            "properties" => {
-                                stack.extend(v.as_object().into_iter().flat_map(|p| p.values()))
-                            }
-                            k if KNOWN.contains(&k) => stack.push(v),
-                            other => {
-                                return Err(format!(
-                                    "{name}: the keyword {other} has no checked meaning in JSON Schema 2020-12"
-                                ))
-                            }
-                        }
-                    }
-                }
-                Value::Array(a) => stack.extend(a),
-                _ => {}
-            }
-        }
-        let text = serde_json::to_string(schema).map_err(|e| e.to_string())?;
-        let rewritten: Value =
-            serde_json::from_str(&text.replace(prefix, "#/$defs/")).map_err(|e| e.to_string())?;
+        let rewritten = rewrite(schema, &mut todo).map_err(|e| format!("{name}: {e}"))?;
         defs.insert(name, rewritten);
     }
     Ok(json!({
@@ -120,6 +84,44 @@ fn unwrap_official(file: &str, root: &str) -> Result<Value, String> {
         "$ref": format!("#/$defs/{root}"),
         "$defs": defs,
     }))
+}
+
+/// A schema with its `$ref`s pointing into `$defs`, the components it references pushed to
+/// `todo`. Walks schemas only (not the values of `enum` or `required`).
+fn rewrite(schema: &Value, todo: &mut Vec<String>) -> Result<Value, String> {
+    const PREFIX: &str = "#/components/schemas/";
+    let o = schema.as_object().ok_or("a schema that is not an object")?;
+    let mut out = Map::new();
+    for (k, v) in o {
+        let value = match k.as_str() {
+            "$ref" => {
+                let target = v
+                    .as_str()
+                    .and_then(|r| r.strip_prefix(PREFIX))
+                    .ok_or_else(|| format!("unexpected $ref {v}"))?;
+                todo.push(target.to_owned());
+                Value::String(format!("#/$defs/{target}"))
+            }
+            "properties" => Value::Object(
+                v.as_object()
+                    .ok_or("properties that are not an object")?
+                    .iter()
+                    .map(|(name, s)| Ok((name.clone(), rewrite(s, todo)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
+            "items" => rewrite(v, todo)?,
+            "additionalProperties" if v.is_boolean() => v.clone(),
+            "additionalProperties" => rewrite(v, todo)?,
+            "type" | "required" | "enum" | "format" => v.clone(),
+            other => {
+                return Err(format!(
+                    "the keyword {other} has no checked meaning in JSON Schema 2020-12"
+                ))
+            }
+        };
+        out.insert(k.clone(), value);
+    }
+    Ok(Value::Object(out))
 }
 
 /// The error envelope (`error.envelope`): what every error answer must hold. Other members
@@ -206,7 +208,7 @@ fn vectors_schema(families: &[&str]) -> Value {
         "properties": {
             "format": {"const": super::format::FORMAT},
             "data_version": {"type": "integer", "minimum": 1},
-            "family": {"enum": families},
+            "family": {"enum": families.iter().copied().chain(["failures"]).collect::<Vec<_>>()},
             "description": {"type": "string", "minLength": 1},
             "notes": {
                 "type": "object",
@@ -219,11 +221,16 @@ fn vectors_schema(families: &[&str]) -> Value {
                 "additionalProperties": false,
                 "required": ["body", "jwt_header", "jwt_payload", "error", "across_calls"],
                 "properties": {
-                    "body": {"$ref": "#/$defs/constraintTable"},
-                    "jwt_header": {"$ref": "#/$defs/constraintTable"},
-                    "jwt_payload": {"$ref": "#/$defs/constraintTable"},
-                    "error": {"$ref": "#/$defs/constraintTable"},
-                    "across_calls": {"type": "array", "items": {"$ref": "#/$defs/acrossCalls"}}
+                    "body": constraint_table(&["opaque", "schema", "one-of", "custom-claims"]),
+                    "jwt_header": constraint_table(&["opaque"]),
+                    "jwt_payload": {
+                        "allOf": [constraint_table(&["opaque", "optional", "any-string", "one-of", "custom-claims-top-level"])],
+                        "required": [""],
+                        "properties": {"": {"$ref": "#/$defs/constraint/$defs/custom-claims-top-level"}},
+                        "additionalProperties": {"not": {"$ref": "#/$defs/constraint/$defs/custom-claims-top-level"}}
+                    },
+                    "error": constraint_table(&["opaque", "any-string"]),
+                    "across_calls": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/acrossCalls"}}
                 }
             },
             "groups": {
@@ -242,25 +249,9 @@ fn vectors_schema(families: &[&str]) -> Value {
             }
         },
         "$defs": {
-            "placeholder": {"type": "string", "pattern": "^\\{\\{[a-z_]+\\}\\}$"},
+            "placeholder": {"enum": PLACEHOLDERS},
             "pointer": {"type": "string", "pattern": "^(/([^~]|~[01])*)*$"},
-            "constraintTable": {
-                "type": "object",
-                "propertyNames": {"$ref": "#/$defs/pointer"},
-                "additionalProperties": {"$ref": "#/$defs/constraint"}
-            },
-            "constraint": {
-                "oneOf": [
-                    {"type": "object", "additionalProperties": false, "required": ["kind", "placeholder"],
-                     "properties": {"kind": {"enum": ["opaque", "optional"]}, "placeholder": {"$ref": "#/$defs/placeholder"}}},
-                    {"type": "object", "additionalProperties": false, "required": ["kind"],
-                     "properties": {"kind": {"enum": ["any-string", "custom-claims", "custom-claims-top-level"]}}},
-                    {"type": "object", "additionalProperties": false, "required": ["kind", "values"],
-                     "properties": {"kind": {"const": "one-of"}, "values": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"type": "string"}}}},
-                    {"type": "object", "additionalProperties": false, "required": ["kind", "schema"],
-                     "properties": {"kind": {"const": "schema"}, "schema": {"enum": [RESPONSE_FILE, REQUEST_FILE, ERROR_FILE]}}}
-                ]
-            },
+            "constraint": constraint_kinds(),
             "acrossCalls": {
                 "oneOf": [
                     {"type": "object", "additionalProperties": false, "required": ["kind", "placeholder"],
@@ -269,10 +260,75 @@ fn vectors_schema(families: &[&str]) -> Value {
                      "properties": {"kind": {"const": "differs-from-request"}, "pointer": {"$ref": "#/$defs/pointer"}, "request_pointer": {"$ref": "#/$defs/pointer"}}}
                 ]
             },
+            // JSON whose numbers are integers within ±2^53 (any JSON library holds them).
+            "safeNumbers": {
+                "type": ["null", "boolean", "string", "integer", "array", "object"],
+                "minimum": -SAFE, "maximum": SAFE,
+                "items": {"$ref": "#/$defs/safeNumbers"},
+                "additionalProperties": {"$ref": "#/$defs/safeNumbers"}
+            },
+            // `safeNumbers`, and no key is a decimal integer (JavaScript orders those first).
+            "inlineValue": {
+                "type": ["null", "boolean", "string", "integer", "array", "object"],
+                "minimum": -SAFE, "maximum": SAFE,
+                "items": {"$ref": "#/$defs/inlineValue"},
+                "propertyNames": {"not": {"pattern": "^[0-9]+$"}},
+                "additionalProperties": {"$ref": "#/$defs/inlineValue"}
+            },
             "world": world_schema(),
             "vector": vector_schema(&flags, when),
             "expected": expected_schema(&types, &statuses, error_type_in_acceptable)
         }
+    })
+}
+
+/// The largest integer every JSON library holds exactly (2^53).
+const SAFE: i64 = 1 << 53;
+
+/// Every placeholder an expected document may hold at a constrained pointer.
+const PLACEHOLDERS: [&str; 6] = [
+    "{{request_id}}",
+    "{{session_token}}",
+    "{{session_jwt}}",
+    "{{member_session_id}}",
+    "{{kid}}",
+    "{{jti}}",
+];
+
+/// Every constraint kind, by name, under `$defs` (a table names the kinds it allows).
+fn constraint_kinds() -> Value {
+    let placeholder = json!({"$ref": "#/$defs/placeholder"});
+    let only_kind = |kind: &str| {
+        json!({"type": "object", "additionalProperties": false, "required": ["kind"],
+               "properties": {"kind": {"const": kind}}})
+    };
+    json!({"$defs": {
+        "opaque": {"type": "object", "additionalProperties": false, "required": ["kind", "placeholder"],
+                   "properties": {"kind": {"const": "opaque"}, "placeholder": placeholder}},
+        "optional": {"type": "object", "additionalProperties": false, "required": ["kind", "placeholder"],
+                     "properties": {"kind": {"const": "optional"}, "placeholder": placeholder}},
+        "any-string": only_kind("any-string"),
+        "one-of": {"type": "object", "additionalProperties": false, "required": ["kind", "values"],
+                   "properties": {"kind": {"const": "one-of"},
+                                  "values": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"type": "string"}}}},
+        "schema": {"type": "object", "additionalProperties": false, "required": ["kind", "schema"],
+                   "properties": {"kind": {"const": "schema"}, "schema": {"const": RESPONSE_FILE}}},
+        "custom-claims": only_kind("custom-claims"),
+        "custom-claims-top-level": only_kind("custom-claims-top-level")
+    }})
+}
+
+/// A table of constraints by JSON pointer, allowing the named kinds.
+fn constraint_table(kinds: &[&str]) -> Value {
+    let allowed: Vec<Value> = kinds
+        .iter()
+        .map(|k| json!({"$ref": format!("#/$defs/constraint/$defs/{k}")}))
+        .collect();
+    json!({
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": {"$ref": "#/$defs/pointer"},
+        "additionalProperties": {"oneOf": allowed}
     })
 }
 
@@ -285,7 +341,7 @@ fn world_schema() -> Value {
         "properties": {
             "project_id": {"type": "string"},
             "project_max_session_minutes": {"type": "integer", "minimum": 5, "maximum": 527040},
-            "claims_template": {"type": "object"},
+            "claims_template": {"type": "object", "$ref": "#/$defs/safeNumbers"},
             "organizations": {
                 "type": "array",
                 "items": {
@@ -322,6 +378,7 @@ fn world_schema() -> Value {
 
 /// One vector.
 fn vector_schema(flags: &[&str], when: Map<String, Value>) -> Value {
+    let rules: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
     json!({
         "type": "object",
         "additionalProperties": false,
@@ -330,14 +387,24 @@ fn vector_schema(flags: &[&str], when: Map<String, Value>) -> Value {
             {"required": ["request"], "not": {"required": ["request_base64"]}},
             {"required": ["request_base64"], "not": {"required": ["request"]}}
         ],
+        // `by_flags` exactly when there are flags.
+        "if": {"properties": {"flags": {"maxItems": 0}}},
+        "then": {"not": {"required": ["by_flags"]}},
+        "else": {"required": ["by_flags"]},
         "properties": {
             "id": {"type": "string", "pattern": "^[a-z][a-z0-9-]*/[a-z0-9][a-z0-9-]*$"},
-            "rules": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^[a-z0-9-]+(\\.[a-z0-9-]+)+$"}},
+            "rules": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": rules}},
             "comment": {"type": "string", "minLength": 1},
             "flags": {"type": "array", "items": {"enum": flags}, "uniqueItems": true},
             "now": {"type": "integer", "minimum": 0},
-            "request": {"type": "object"},
-            "request_base64": {"type": "string", "contentEncoding": "base64", "pattern": "^[A-Za-z0-9+/]*={0,2}$"},
+            // An object whose numbers are integers within ±2^53 and whose keys are not
+            // decimal integers, at any depth.
+            "request": {"type": "object", "$ref": "#/$defs/inlineValue"},
+            "request_base64": {
+                "type": "string",
+                "contentEncoding": "base64",
+                "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+            },
             "expected": {"$ref": "#/$defs/expected"},
             "by_flags": {
                 "type": "array",
@@ -410,7 +477,7 @@ fn userinfo_schema() -> Value {
                                 "status": {"type": "integer", "minimum": 100, "maximum": 599},
                                 "body": {
                                     "oneOf": [
-                                        {"type": "object", "additionalProperties": false, "required": ["json"], "properties": {"json": true}},
+                                        {"type": "object", "additionalProperties": false, "required": ["json"], "properties": {"json": {"$ref": "#/$defs/safeNumbers"}}},
                                         {"type": "object", "additionalProperties": false, "required": ["raw"], "properties": {"raw": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 255}}}}
                                     ]
                                 }
@@ -470,13 +537,29 @@ mod tests {
 
     #[test]
     fn an_unknown_openapi_keyword_is_refused_not_carried_over() {
-        // `nullable` means something in OpenAPI 3.0 and nothing in JSON Schema 2020-12.
         assert!(unwrap_official(REQUEST_FILE, "api_b2b_session_v1_MigrateRequest").is_ok());
-        let spec: Value = serde_json::from_str(migrate_model::OFFICIAL_SCHEMAS).expect("JSON");
-        let text = serde_json::to_string(&spec).expect("text");
-        assert!(
-            !text.contains("\"nullable\""),
-            "the subset gained nullable: unwrap it"
+        // `nullable` means something in OpenAPI 3.0 and nothing in JSON Schema 2020-12.
+        let spec = json!({"components": {"schemas": {
+            "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/B"}}},
+            "B": {"type": "string", "nullable": true},
+        }}});
+        let refused = unwrap(&spec, "x.json", "A").expect_err("nullable is refused");
+        assert!(refused.contains("nullable"), "{refused}");
+        // References are rewritten where they are schemas, and only there.
+        let spec = json!({"components": {"schemas": {
+            "A": {"type": "object", "required": ["#/components/schemas/B"], "properties": {
+                "b": {"type": "array", "items": {"$ref": "#/components/schemas/B"}}}},
+            "B": {"enum": ["#/components/schemas/A"]},
+        }}});
+        let unwrapped = unwrap(&spec, "x.json", "A").expect("unwraps");
+        assert_eq!(
+            unwrapped["$defs"]["A"]["properties"]["b"]["items"]["$ref"],
+            "#/$defs/B"
         );
+        assert_eq!(
+            unwrapped["$defs"]["A"]["required"][0],
+            "#/components/schemas/B"
+        );
+        assert_eq!(unwrapped["$defs"]["B"]["enum"][0], "#/components/schemas/A");
     }
 }
