@@ -144,14 +144,14 @@ pub fn compare(
         diffs: Vec::new(),
         observed: Observed::default(),
     };
-    match lenient_parse(&response.body) {
-        None => c.diff(
+    match parse_answer(&response.body) {
+        Err(why) => c.diff(
             "",
             Value::String("a JSON object".into()),
             Value::String(String::from_utf8_lossy(&response.body).into_owned()),
-            "the response body is not a JSON object",
+            format!("the response body is not a JSON object: {why}"),
         ),
-        Some(body) => match &evaluation.outcome {
+        Ok(body) => match &evaluation.outcome {
             Outcome::Error(e) => c.error(e, response.status, &body),
             Outcome::Success(s) => c.success(s, response.status, &body),
         },
@@ -159,16 +159,20 @@ pub fn compare(
     (c.observed, c.diffs)
 }
 
-/// Parses a response as the model's parser does, but accepting what a lenient client would
-/// (lone surrogates, any depth), so that numbers keep their exact text.
-fn lenient_parse(bytes: &[u8]) -> Option<Json> {
+/// Parses an answer (a body, a JWT part) with the model's parser, so that numbers keep their
+/// exact text: any depth; the last of duplicate keys wins; an escaped lone surrogate is an
+/// error (no Unicode string holds one, and a replacement would hide it).
+fn parse_answer(bytes: &[u8]) -> Result<Json, String> {
     let opts = ParseOptions {
-        lone_surrogate: LoneSurrogate::Replace,
+        lone_surrogate: LoneSurrogate::BadRequest,
         nesting_limit: NestingLimit::Unlimited,
-        ..Default::default()
+        duplicate_keys: migrate_model::policy::DuplicateKeys::LastWins,
     };
-    let v = parse(bytes, opts).ok()?;
-    v.as_object().is_some().then_some(v)
+    let v = parse(bytes, opts).map_err(|e| e.to_string())?;
+    match v.as_object() {
+        Some(_) => Ok(v),
+        None => Err(format!("the top-level value is {}", v.type_name())),
+    }
 }
 
 struct Comparator<'a> {
@@ -342,7 +346,7 @@ impl Comparator<'_> {
             base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(part)
                 .ok()
-                .and_then(|bytes| lenient_parse(&bytes))
+                .and_then(|bytes| parse_answer(&bytes).ok())
         };
         let (Some(header), Some(payload)) = (decode(header), decode(payload)) else {
             self.diff(
@@ -822,18 +826,22 @@ pub fn numbers_equal(a: &Number, b: &Number, precision: NumberPrecision) -> bool
     match precision {
         NumberPrecision::Double => a.to_f64() == b.to_f64(),
         NumberPrecision::ExactText => match (a, b) {
-            (Number::Text(x), Number::Text(y)) => decimal(x) == decimal(y),
+            (Number::Text(x), Number::Text(y)) => match (decimal(x), decimal(y)) {
+                (Some(x), Some(y)) => x == y,
+                // An exponent past 128 bits: only the same text is surely the same number.
+                _ => x == y,
+            },
             _ => a.to_f64() == b.to_f64(),
         },
     }
 }
 
 /// A decimal text as (negative, significant digits, exponent of the last digit); zero is
-/// `(false, "", 0)`.
-fn decimal(text: &str) -> (bool, String, i128) {
+/// `(false, "", 0)`. `None` when the exponent does not fit 128 bits.
+fn decimal(text: &str) -> Option<(bool, String, i128)> {
     let (negative, rest) = text.strip_prefix('-').map_or((false, text), |r| (true, r));
     let (mantissa, exp) = match rest.find(['e', 'E']) {
-        Some(i) => (&rest[..i], rest[i + 1..].parse::<i128>().unwrap_or(0)),
+        Some(i) => (&rest[..i], rest[i + 1..].parse::<i128>().ok()?),
         None => (rest, 0),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -841,10 +849,12 @@ fn decimal(text: &str) -> (bool, String, i128) {
     let trimmed = digits.trim_start_matches('0');
     let significant = trimmed.trim_end_matches('0');
     if significant.is_empty() {
-        return (false, String::new(), 0);
+        return Some((false, String::new(), 0));
     }
-    let exponent = exp - frac.len() as i128 + (trimmed.len() - significant.len()) as i128;
-    (negative, significant.to_owned(), exponent)
+    let exponent = exp
+        .checked_sub(frac.len() as i128)?
+        .checked_add((trimmed.len() - significant.len()) as i128)?;
+    Some((negative, significant.to_owned(), exponent))
 }
 
 fn pointer_escape(key: &str) -> String {
@@ -999,5 +1009,25 @@ mod tests {
         assert_eq!(decimal("0"), decimal("-0.000"));
         assert_ne!(decimal("1"), decimal("-1"));
         assert_eq!(decimal("100"), decimal("1E2"));
+        let huge = "1e999999999999999999999999999999999999999999";
+        assert_eq!(decimal(huge), None, "an exponent past 128 bits");
+        let exact = |a: &str, b: &str| {
+            numbers_equal(
+                &Number::Text(a.into()),
+                &Number::Text(b.into()),
+                NumberPrecision::ExactText,
+            )
+        };
+        assert!(!exact(huge, "1"), "a huge exponent is not zero");
+        assert!(exact(huge, huge));
+        assert!(!exact("9007199254740993", "9007199254740992"));
+        assert!(exact("1E21", "1000000000000000000000"));
+    }
+
+    #[test]
+    fn an_answer_with_a_lone_surrogate_is_not_json() {
+        assert!(parse_answer(br#"{"k":"\ud800"}"#).is_err());
+        assert!(parse_answer(br#"{"k":"\ud83d\ude00"}"#).is_ok());
+        assert!(parse_answer(b"[]").is_err());
     }
 }

@@ -568,12 +568,8 @@ pub fn check_case_against(
         jwks: caps.jwks.as_ref(),
         request: Some(body),
     };
-    let (observed, mut differences) = compare(&evaluation, &response, ctx);
-    for (kind, value) in observed.opaque {
-        // Key ids are shared by design; everything else is unique per call.
-        if kind == Opaque::KeyId {
-            continue;
-        }
+    let (_, mut differences) = compare(&evaluation, &response, ctx);
+    for (kind, value) in chosen_values(&response) {
         if !seen.values.entry(kind).or_default().insert(digest(&value)) {
             differences.push(Difference {
                 path: kind.placeholder().to_owned(),
@@ -592,6 +588,48 @@ pub fn check_case_against(
         transport: None,
         unsupported: None,
     })
+}
+
+/// The values an answer carries that must be new on every call (`across_calls` of the
+/// vector format): for a 200, the body's `request_id`, `session_token`, `session_jwt`
+/// and `member_session.member_session_id` and the JWT payload's `jti`; for any other status,
+/// the body's `request_id`. Only non-empty strings count; key ids are shared by design.
+/// Read from the answer alone, whatever outcome was expected, so that every runner records
+/// the same values.
+fn chosen_values(response: &HttpResponse) -> Vec<(Opaque, String)> {
+    let Ok(body) = serde_json::from_slice::<Value>(&response.body) else {
+        return Vec::new();
+    };
+    let text = |v: &Value, pointer: &str| {
+        v.pointer(pointer)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let mut out = Vec::new();
+    let mut add = |kind: Opaque, value: Option<String>| out.extend(value.map(|v| (kind, v)));
+    add(Opaque::RequestId, text(&body, "/request_id"));
+    if response.status != 200 {
+        return out;
+    }
+    add(Opaque::SessionToken, text(&body, "/session_token"));
+    add(
+        Opaque::MemberSessionId,
+        text(&body, "/member_session/member_session_id"),
+    );
+    let jwt = text(&body, "/session_jwt");
+    let jti = jwt.as_deref().and_then(|token| {
+        use base64::Engine as _;
+        let payload = token.split('.').nth(1)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()?;
+        let payload: Value = serde_json::from_slice(&bytes).ok()?;
+        text(&payload, "/jti")
+    });
+    add(Opaque::SessionJwt, jwt);
+    add(Opaque::JwtId, jti);
+    out
 }
 
 /// `member_session.started_at` of a success body, in Unix seconds.
