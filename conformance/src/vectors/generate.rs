@@ -281,8 +281,9 @@ fn relevant_flags(ev: &mut Evaluator<'_>) -> Result<Vec<Flag>, String> {
 /// `JSON.stringify`, Python's `json.dumps` with `separators=(",", ":"),
 /// ensure_ascii=False` and serde_json write), it is an object without duplicate keys, its
 /// numbers are integers within ±2^53, no object has a key that is a decimal integer
-/// (JavaScript orders those first), and it nests at most 32 levels. Anything else is
-/// published as base64.
+/// (JavaScript orders those first), and no value sits deeper than 32 levels (the body is
+/// level 1). Anything else is published as base64. The value returned has its keys sorted;
+/// the caller publishes those bytes (the same meaning, and the order every serializer keeps).
 fn inline_request(body: &[u8]) -> Option<Value> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let ordered = Ordered::deserialize(&mut de).ok()?;
@@ -475,16 +476,20 @@ struct Official {
 }
 
 impl Official {
+    /// The schemas as shipped in `fixtures/schemas/` (one path for every check).
     fn new() -> Result<Self, String> {
-        let spec: Value =
-            serde_json::from_str(migrate_model::OFFICIAL_SCHEMAS).map_err(|e| e.to_string())?;
-        let build = |name: &str| {
-            let schema = json!({"$ref": format!("#/components/schemas/{name}"), "components": spec["components"]});
-            crate::schema::Validator::new(schema)
+        let families: Vec<&str> = FAMILIES.iter().map(|(f, _)| *f).collect();
+        let files = super::schemas::schema_files(&families)?;
+        let build = |path: &str| {
+            let (_, schema) = files
+                .iter()
+                .find(|(p, _)| *p == path)
+                .ok_or_else(|| format!("no schema {path}"))?;
+            crate::schema::Validator::new(schema.clone())
         };
         Ok(Official {
-            request: build("api_b2b_session_v1_MigrateRequest")?,
-            response: build("api_b2b_session_v1_MigrateResponse")?,
+            request: build(super::schemas::REQUEST_FILE)?,
+            response: build(super::schemas::RESPONSE_FILE)?,
         })
     }
 }
