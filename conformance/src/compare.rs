@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use base64::Engine as _;
 use migrate_model::json::Number;
-use migrate_model::parse::{parse, ParseOptions};
+use migrate_model::parse::ParseOptions;
 use migrate_model::policy::{LoneSurrogate, NestingLimit, NumberPrecision};
 use migrate_model::{
     Constraint, ErrorType, Evaluation, ExpectedError, ExpectedJwt, ExpectedSuccess, Json, Opaque,
@@ -159,16 +159,30 @@ pub fn compare(
     (c.observed, c.diffs)
 }
 
+/// The deepest answer the comparator reads.
+pub const MAX_ANSWER_DEPTH: usize = 1024;
+
 /// Parses an answer (a body, a JWT part) with the model's parser, so that numbers keep their
 /// exact text: any depth; the last of duplicate keys wins; an escaped lone surrogate is an
 /// error (no Unicode string holds one, and a replacement would hide it).
-fn parse_answer(bytes: &[u8]) -> Result<Json, String> {
+pub(crate) fn parse_answer(bytes: &[u8]) -> Result<Json, String> {
     let opts = ParseOptions {
         lone_surrogate: LoneSurrogate::BadRequest,
         nesting_limit: NestingLimit::Unlimited,
         duplicate_keys: migrate_model::policy::DuplicateKeys::LastWins,
     };
-    let v = parse(bytes, opts).map_err(|e| e.to_string())?;
+    let (v, stats) =
+        migrate_model::parse::parse_with_stats(bytes, opts).map_err(|e| e.to_string())?;
+    // The comparison converts and drops serde values recursively, so an answer's depth is
+    // bounded to what a small stack holds. Answers echo the claims: no vector and no
+    // generated case nests them past about 140 levels; only a profile with
+    // `nesting-limit = none` and claims nested past 1000 levels would be misjudged.
+    if stats.max_depth > MAX_ANSWER_DEPTH {
+        return Err(format!(
+            "nested {} levels deep, past the {MAX_ANSWER_DEPTH} the suite reads",
+            stats.max_depth
+        ));
+    }
     match v.as_object() {
         Some(_) => Ok(v),
         None => Err(format!("the top-level value is {}", v.type_name())),
@@ -1022,6 +1036,28 @@ mod tests {
         assert!(exact(huge, huge));
         assert!(!exact("9007199254740993", "9007199254740992"));
         assert!(exact("1E21", "1000000000000000000000"));
+    }
+
+    #[test]
+    fn the_deepest_answer_read_converts_on_a_small_stack() {
+        let depth = MAX_ANSWER_DEPTH;
+        let body = format!(
+            "{{\"k\":{}1{}}}",
+            "[".repeat(depth - 1),
+            "]".repeat(depth - 1)
+        );
+        let deeper = format!("{{\"k\":[{}]}}", &body[5..body.len() - 1]);
+        assert!(parse_answer(deeper.as_bytes()).is_err(), "one level past the limit");
+        // Spawned threads get 2 MiB by default; the comparison must fit.
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let v = parse_answer(body.as_bytes()).expect("at the limit");
+                v.to_serde()
+            })
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
     }
 
     #[test]

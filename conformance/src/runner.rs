@@ -597,7 +597,8 @@ pub fn check_case_against(
 /// Read from the answer alone, whatever outcome was expected, so that every runner records
 /// the same values.
 fn chosen_values(response: &HttpResponse) -> Vec<(Opaque, String)> {
-    let Ok(body) = serde_json::from_slice::<Value>(&response.body) else {
+    // Read as the comparator reads answers (any depth it reads, the last duplicate wins).
+    let Ok(body) = crate::compare::parse_answer(&response.body).map(|b| b.to_serde()) else {
         return Vec::new();
     };
     let text = |v: &Value, pointer: &str| {
@@ -624,7 +625,7 @@ fn chosen_values(response: &HttpResponse) -> Vec<(Opaque, String)> {
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(payload)
             .ok()?;
-        let payload: Value = serde_json::from_slice(&bytes).ok()?;
+        let payload = crate::compare::parse_answer(&bytes).ok()?.to_serde();
         text(&payload, "/jti")
     });
     add(Opaque::SessionJwt, jwt);
