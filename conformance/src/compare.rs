@@ -1047,7 +1047,10 @@ mod tests {
             "]".repeat(depth - 1)
         );
         let deeper = format!("{{\"k\":[{}]}}", &body[5..body.len() - 1]);
-        assert!(parse_answer(deeper.as_bytes()).is_err(), "one level past the limit");
+        assert!(
+            parse_answer(deeper.as_bytes()).is_err(),
+            "one level past the limit"
+        );
         // Spawned threads get 2 MiB by default; the comparison must fit.
         std::thread::Builder::new()
             .stack_size(2 << 20)

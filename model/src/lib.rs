@@ -93,6 +93,8 @@ pub struct Model {
     /// Per organization and member (world order): the parts of a success that the world
     /// alone determines, built on first use.
     parts: Vec<Vec<OnceLock<response::WorldParts>>>,
+    /// Per UserInfo reply (the world's token order): its body's bytes, written on first use.
+    userinfo_bytes: Vec<OnceLock<Vec<u8>>>,
 }
 
 /// A call the model cannot evaluate: the caller's mistake, not an outcome.
@@ -147,10 +149,12 @@ impl Model {
             .iter()
             .map(|o| o.members.iter().map(|_| OnceLock::new()).collect())
             .collect();
+        let userinfo_bytes = world.userinfo.iter().map(|_| OnceLock::new()).collect();
         Ok(Model {
             world,
             template,
             parts,
+            userinfo_bytes,
         })
     }
 
@@ -248,8 +252,19 @@ impl Model {
             )
         });
         let email = token.as_ref().and_then(|t| {
+            // The reply and its body's bytes, kept for the next call.
+            let found = self
+                .world
+                .userinfo
+                .iter()
+                .zip(&self.userinfo_bytes)
+                .find(|((token, _), _)| *token == t);
+            let bytes = |body: &world::UserInfoBody| match found {
+                Some((_, cell)) => Cow::Borrowed(cell.get_or_init(|| body.to_bytes()).as_slice()),
+                None => Cow::Owned(body.to_bytes()),
+            };
             keep(
-                lookup::userinfo_email(self.world.userinfo.get(t), policy, trace),
+                lookup::userinfo_email_with(found.map(|((_, r), _)| r), bytes, policy, trace),
                 &mut faults,
             )
         });

@@ -7,8 +7,9 @@ use crate::policy::{
     EmailCase, MemberStatusPolicy, OrgLookupOrder, Policy, SlugCase, UnverifiedEmail,
 };
 use crate::rules::Rule;
-use crate::world::{Member, MemberStatus, Organization, UserInfoReply};
+use crate::world::{Member, MemberStatus, Organization, UserInfoBody, UserInfoReply};
 use crate::ErrorType;
+use std::borrow::Cow;
 
 /// How `organization_id` matched an organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +119,16 @@ pub fn userinfo_email(
     policy: &Policy,
     trace: &mut Trace,
 ) -> Result<String, Fault> {
+    userinfo_email_with(reply, |body| Cow::Owned(body.to_bytes()), policy, trace)
+}
+
+/// [`userinfo_email`], with the reply body's bytes from `bytes` (a caller may keep them).
+pub fn userinfo_email_with<'b>(
+    reply: Option<&'b UserInfoReply>,
+    bytes: impl FnOnce(&'b UserInfoBody) -> Cow<'b, [u8]>,
+    policy: &Policy,
+    trace: &mut Trace,
+) -> Result<String, Fault> {
     let unexpected = |rule: Rule, message: String| {
         Fault::new(
             ErrorType::MigrateFromExternalUnexpectedResponse,
@@ -153,7 +164,7 @@ pub fn userinfo_email(
         ));
     }
     trace.hit(Rule::UserinfoBody);
-    let mut value = parse(&body.to_bytes(), ParseOptions::from(policy)).map_err(|e| {
+    let mut value = parse(&bytes(body), ParseOptions::from(policy)).map_err(|e| {
         unexpected(
             Rule::UserinfoBody,
             format!("the UserInfo reply is not valid JSON: {e}"),
