@@ -63,6 +63,10 @@ enum Misbehaviour {
     Close,
     Garbage,
     Huge,
+    /// Declares a `jwks` that is not a JWKS.
+    BadJwks,
+    /// Closes the connection on the JWKS route.
+    JwksRouteCloses,
 }
 
 /// Reads one HTTP request: the request line and the body.
@@ -104,7 +108,15 @@ fn serve_connection(stream: TcpStream, how: Misbehaviour) {
     let mut reader = BufReader::new(stream);
     while let Some((line, _body)) = read_request(&mut reader) {
         if line.starts_with("GET /_conformance/capabilities") {
-            respond(&mut writer, "200 OK", br#"{"controllable_clock":true}"#);
+            let capabilities: &[u8] = match how {
+                Misbehaviour::BadJwks => br#"{"controllable_clock":true,"jwks":5}"#,
+                _ => br#"{"controllable_clock":true}"#,
+            };
+            respond(&mut writer, "200 OK", capabilities);
+        } else if line.starts_with("GET /v1/b2b/sessions/jwks/")
+            && matches!(how, Misbehaviour::JwksRouteCloses)
+        {
+            return;
         } else if line.starts_with("PUT /_conformance/world") {
             respond(&mut writer, "204 No Content", b"");
         } else if line.starts_with("POST /v1/b2b/sessions/migrate") {
@@ -114,6 +126,9 @@ fn serve_connection(stream: TcpStream, how: Misbehaviour) {
                 Misbehaviour::Garbage => {
                     let _ = writer.write_all(b"\x00\x01 this is not HTTP\r\n\r\n");
                     return;
+                }
+                Misbehaviour::BadJwks | Misbehaviour::JwksRouteCloses => {
+                    respond(&mut writer, "400 Bad Request", b"{}");
                 }
                 Misbehaviour::Huge => {
                     let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 157286400\r\n\r\n";
@@ -155,6 +170,24 @@ fn http(url: &str, timeout: Duration) -> Http {
         },
     )
     .expect("connects")
+}
+
+#[test]
+fn a_declared_jwks_that_is_not_a_jwks_makes_the_target_unusable() {
+    let url = misbehaving_server(Misbehaviour::BadJwks);
+    let err = Http::connect(&url, None).expect_err("a jwks of 5 is refused");
+    assert!(
+        err.to_string()
+            .contains("jwks must be an object with a keys array"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_jwks_route_that_drops_the_connection_means_signatures_are_not_checked() {
+    let url = misbehaving_server(Misbehaviour::JwksRouteCloses);
+    let http = http(&url, Duration::from_secs(5));
+    assert!(http.capabilities().jwks.is_none());
 }
 
 #[test]

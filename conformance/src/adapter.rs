@@ -71,8 +71,29 @@ pub struct Capabilities {
     pub profile: Policy,
     /// The implementation's JWKS (`{"keys": [...]}` as served at
     /// `GET /v1/b2b/sessions/jwks/{project_id}`); when given, JWT signatures are verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A declared `jwks` must be an object with a `keys` array; `null` counts as absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "jwks_object"
+    )]
     pub jwks: Option<serde_json::Value>,
+}
+
+/// Reads a declared JWKS, refusing one the runner could not use (`"jwks": 5`, `{}`).
+fn jwks_object<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
+    let jwks = Option::<serde_json::Value>::deserialize(d)?;
+    match &jwks {
+        Some(v) if !v.get("keys").is_some_and(serde_json::Value::is_array) => {
+            Err(serde::de::Error::custom(format!(
+                "jwks must be an object with a keys array, not {}",
+                clip(&v.to_string())
+            )))
+        }
+        _ => Ok(jwks),
+    }
 }
 
 /// An HTTP response as the implementation produced it.

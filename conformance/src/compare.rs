@@ -485,6 +485,28 @@ impl Comparator<'_> {
                         ),
                     }
                 }
+                // A constraint on a member that neither side holds still applies (absence
+                // meets `optional` only).
+                let absent = |name: &str| {
+                    let key = name.replace("~1", "/").replace("~0", "~");
+                    !e.contains_key(&key) && !a.contains_key(&key)
+                };
+                for slot in slots {
+                    let Some(name) = slot
+                        .pointer
+                        .strip_prefix(pointer)
+                        .and_then(|rest| rest.strip_prefix('/'))
+                    else {
+                        continue;
+                    };
+                    if !name.contains('/') && absent(name) {
+                        self.constraint(
+                            &format!("{prefix}{}", slot.pointer),
+                            slot.constraint,
+                            None,
+                        );
+                    }
+                }
             }
             (Value::Array(e), Value::Array(a)) => {
                 if e.len() != a.len() {
@@ -1061,6 +1083,48 @@ mod tests {
             .expect("spawn")
             .join()
             .expect("no stack overflow");
+    }
+
+    #[test]
+    fn a_constraint_on_a_member_neither_side_holds_still_applies() {
+        let evaluation = Evaluation {
+            outcome: Outcome::Error(ExpectedError {
+                error_type: ErrorType::BadRequest,
+                acceptable: vec![ErrorType::BadRequest],
+                rule: Rule::ResponseShape,
+                message: String::new(),
+            }),
+            trace: Default::default(),
+        };
+        let policy = Policy::default();
+        let slots = |constraint| {
+            vec![Slot {
+                pointer: "/a/x~1y".into(),
+                constraint,
+            }]
+        };
+        let walk = |slots: &[Slot], actual: Value| {
+            let mut c = Comparator {
+                ctx: CompareContext {
+                    policy: &policy,
+                    jwks: None,
+                    request: None,
+                },
+                evaluation: &evaluation,
+                diffs: Vec::new(),
+                observed: Observed::default(),
+            };
+            c.value("", "", &json!({"a": {}}), &actual, slots);
+            c.diffs
+        };
+        let any = slots(Constraint::AnyString);
+        let optional = slots(Constraint::Optional(Opaque::JwtId));
+        let missing = walk(&any, json!({"a": {}}));
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        assert_eq!(missing[0].path, "/a/x~1y");
+        assert!(walk(&any, json!({"a": {"x/y": "s"}})).is_empty());
+        assert!(walk(&optional, json!({"a": {}})).is_empty());
+        assert_eq!(walk(&any, json!({"a": {"x/y": 1}})).len(), 1);
     }
 
     #[test]
