@@ -116,8 +116,52 @@ pub(crate) fn truncate_to(max: usize, s: &str) -> String {
 /// The opaque values a response carried, for the runner's uniqueness checks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Observed {
-    /// Each opaque kind and the value it had.
+    /// Each opaque kind and the value it had, where the expected outcome placed one.
     pub opaque: BTreeMap<Opaque, String>,
+    /// The values that must be new on every call, read from the answer alone (see
+    /// [`chosen_values`]), whatever outcome was expected.
+    pub chosen: Vec<(Opaque, String)>,
+}
+
+/// The values an answer carries that must be new on every call (`across_calls` of the
+/// vector format): for a 200, the body's `request_id`, `session_token`, `session_jwt`
+/// and `member_session.member_session_id` and the JWT payload's `jti`; for any other status,
+/// the body's `request_id`. Only non-empty strings count; key ids are shared by design.
+/// `body` is the answer as [`parse_answer`] reads it, so that every runner records the
+/// same values.
+pub fn chosen_values(status: u16, body: &Json) -> Vec<(Opaque, String)> {
+    fn text(v: &Json, path: &[&str]) -> Option<String> {
+        let mut at = v;
+        for key in path {
+            at = at.as_object()?.get(*key)?;
+        }
+        match at {
+            Json::String(s) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        }
+    }
+    let mut out = Vec::new();
+    let mut add = |kind: Opaque, value: Option<String>| out.extend(value.map(|v| (kind, v)));
+    add(Opaque::RequestId, text(body, &["request_id"]));
+    if status != 200 {
+        return out;
+    }
+    add(Opaque::SessionToken, text(body, &["session_token"]));
+    add(
+        Opaque::MemberSessionId,
+        text(body, &["member_session", "member_session_id"]),
+    );
+    let jwt = text(body, &["session_jwt"]);
+    let jti = jwt.as_deref().and_then(|token| {
+        let payload = token.split('.').nth(1)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()?;
+        text(&parse_answer(&bytes).ok()?, &["jti"])
+    });
+    add(Opaque::SessionJwt, jwt);
+    add(Opaque::JwtId, jti);
+    out
 }
 
 /// What the comparator needs besides the two outcomes.
@@ -151,10 +195,13 @@ pub fn compare(
             Value::String(String::from_utf8_lossy(&response.body).into_owned()),
             format!("the response body is not a JSON object: {why}"),
         ),
-        Ok(body) => match &evaluation.outcome {
-            Outcome::Error(e) => c.error(e, response.status, &body),
-            Outcome::Success(s) => c.success(s, response.status, &body),
-        },
+        Ok(body) => {
+            c.observed.chosen = chosen_values(response.status, &body);
+            match &evaluation.outcome {
+                Outcome::Error(e) => c.error(e, response.status, &body),
+                Outcome::Success(s) => c.success(s, response.status, &body),
+            }
+        }
     }
     (c.observed, c.diffs)
 }
@@ -293,8 +340,9 @@ impl Comparator<'_> {
             );
             return;
         }
-        let slots = ExpectedSuccess::body_slots();
-        self.value("", "", &s.body, &actual, &slots);
+        static BODY_SLOTS: OnceLock<Vec<Slot>> = OnceLock::new();
+        let slots = BODY_SLOTS.get_or_init(ExpectedSuccess::body_slots);
+        self.value("", "", &s.body, &actual, slots);
         // The claims exactly, under the profile's number precision.
         let claims = body
             .as_object()
@@ -303,12 +351,7 @@ impl Comparator<'_> {
             .and_then(|m| m.get("custom_claims"));
         match claims {
             Some(Json::Object(got)) => {
-                let want = Json::Object(s.custom_claims.clone());
-                self.json(
-                    "/member_session/custom_claims",
-                    &want,
-                    &Json::Object(got.clone()),
-                );
+                self.json_object("/member_session/custom_claims", &s.custom_claims, got)
             }
             other => self.diff(
                 "/member_session/custom_claims",
@@ -390,8 +433,7 @@ impl Comparator<'_> {
         // Registered and Stytch claims by value; custom claims exactly; nothing else but jti.
         let custom: Vec<&String> = s.custom_claims.keys().collect();
         let mut expected = s.jwt.payload.clone();
-        let actual_payload = payload.to_serde();
-        let mut actual = actual_payload.clone();
+        let mut actual = payload.to_serde();
         if let (Some(e), Some(a)) = (expected.as_object_mut(), actual.as_object_mut()) {
             for k in &custom {
                 e.remove(k.as_str());
@@ -442,10 +484,10 @@ impl Comparator<'_> {
         actual: &Value,
         slots: &[Slot],
     ) {
-        let path = format!("{prefix}{pointer}");
+        let path = || format!("{prefix}{pointer}");
         let slot_at = |p: &str| slots.iter().find(|s| s.pointer == p).map(|s| s.constraint);
         if let Some(constraint) = slot_at(pointer) {
-            self.constraint(&path, constraint, Some(actual));
+            self.constraint(&path(), constraint, Some(actual));
             return;
         }
         if pointer == "/member_session/custom_claims" {
@@ -454,7 +496,7 @@ impl Comparator<'_> {
         match (expected, actual) {
             (Value::Object(e), Value::Object(a)) => {
                 for (k, ev) in e {
-                    let child = format!("{pointer}/{}", pointer_escape(k));
+                    let child = child_pointer(pointer, k);
                     match (a.get(k), slot_at(&child)) {
                         (Some(av), _) => self.value(prefix, &child, ev, av, slots),
                         (None, Some(constraint)) => {
@@ -471,7 +513,7 @@ impl Comparator<'_> {
                 // Member and Organization objects may carry the schema's optional fields.
                 let open = matches!(pointer, "/member" | "/organization");
                 for (k, av) in a.iter().filter(|(k, _)| !e.contains_key(*k)) {
-                    let child = format!("{pointer}/{}", pointer_escape(k));
+                    let child = child_pointer(pointer, k);
                     match slot_at(&child) {
                         Some(constraint) => {
                             self.constraint(&format!("{prefix}{child}"), constraint, Some(av))
@@ -511,7 +553,7 @@ impl Comparator<'_> {
             (Value::Array(e), Value::Array(a)) => {
                 if e.len() != a.len() {
                     self.diff(
-                        &path,
+                        &path(),
                         expected.clone(),
                         actual.clone(),
                         format!("expected {} items, got {}", e.len(), a.len()),
@@ -524,12 +566,17 @@ impl Comparator<'_> {
             }
             (Value::Number(e), Value::Number(a)) => {
                 if e.as_f64() != a.as_f64() {
-                    self.diff(&path, expected.clone(), actual.clone(), "different number");
+                    self.diff(
+                        &path(),
+                        expected.clone(),
+                        actual.clone(),
+                        "different number",
+                    );
                 }
             }
             _ => {
                 if expected != actual {
-                    self.diff(&path, expected.clone(), actual.clone(), "different value");
+                    self.diff(&path(), expected.clone(), actual.clone(), "different value");
                 }
             }
         }
@@ -587,27 +634,30 @@ impl Comparator<'_> {
     }
 
     /// Exact comparison of the model's JSON values (claims), numbers under the profile.
+    /// Claims objects compared exactly (see [`Comparator::json`]).
+    fn json_object(&mut self, path: &str, e: &migrate_model::Object, a: &migrate_model::Object) {
+        for (k, ev) in e {
+            let child = child_pointer(path, k);
+            match a.get(k) {
+                Some(av) => self.json(&child, ev, av),
+                None => self.diff_sides(&child, Some(ev.to_serde()), None, "claim missing"),
+            }
+        }
+        for (k, av) in a {
+            if !e.contains_key(k) {
+                self.diff_sides(
+                    &child_pointer(path, k),
+                    None,
+                    Some(av.to_serde()),
+                    "unexpected claim",
+                );
+            }
+        }
+    }
+
     fn json(&mut self, path: &str, expected: &Json, actual: &Json) {
         match (expected, actual) {
-            (Json::Object(e), Json::Object(a)) => {
-                for (k, ev) in e {
-                    let child = format!("{path}/{}", pointer_escape(k));
-                    match a.get(k) {
-                        Some(av) => self.json(&child, ev, av),
-                        None => self.diff_sides(&child, Some(ev.to_serde()), None, "claim missing"),
-                    }
-                }
-                for (k, av) in a {
-                    if !e.contains_key(k) {
-                        self.diff_sides(
-                            &format!("{path}/{}", pointer_escape(k)),
-                            None,
-                            Some(av.to_serde()),
-                            "unexpected claim",
-                        );
-                    }
-                }
-            }
+            (Json::Object(e), Json::Object(a)) => self.json_object(path, e, a),
             (Json::Array(e), Json::Array(a)) if e.len() == a.len() => {
                 for (i, (ev, av)) in e.iter().zip(a).enumerate() {
                     self.json(&format!("{path}/{i}"), ev, av);
@@ -891,6 +941,20 @@ fn decimal(text: &str) -> Option<(bool, String, i128)> {
         .checked_sub(frac.len() as i128)?
         .checked_add((trimmed.len() - significant.len()) as i128)?;
     Some((negative, significant.to_owned(), exponent))
+}
+
+/// `parent` + `/` + `key` escaped as an RFC 6901 reference token (on the hot path of every
+/// comparison: no formatting machinery, one allocation).
+fn child_pointer(parent: &str, key: &str) -> String {
+    let mut out = String::with_capacity(parent.len() + key.len() + 1);
+    out.push_str(parent);
+    out.push('/');
+    if key.contains(['~', '/']) {
+        out.push_str(&pointer_escape(key));
+    } else {
+        out.push_str(key);
+    }
+    out
 }
 
 fn pointer_escape(key: &str) -> String {

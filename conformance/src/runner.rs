@@ -350,11 +350,12 @@ pub struct Seen {
     values: HashMap<Opaque, HashSet<[u8; 16]>>,
 }
 
+/// The first 16 bytes of the value's SHA-256 (AWS-LC's, which uses the CPU's SHA
+/// instructions where there are some): what the run remembers of each chosen value.
 fn digest(value: &str) -> [u8; 16] {
-    use sha2::{Digest as _, Sha256};
-    let full = Sha256::digest(value.as_bytes());
+    let full = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, value.as_bytes());
     let mut out = [0u8; 16];
-    out.copy_from_slice(&full[..16]);
+    out.copy_from_slice(&full.as_ref()[..16]);
     out
 }
 
@@ -568,8 +569,8 @@ pub fn check_case_against(
         jwks: caps.jwks.as_ref(),
         request: Some(body),
     };
-    let (_, mut differences) = compare(&evaluation, &response, ctx);
-    for (kind, value) in chosen_values(&response) {
+    let (observed, mut differences) = compare(&evaluation, &response, ctx);
+    for (kind, value) in observed.chosen {
         if !seen.values.entry(kind).or_default().insert(digest(&value)) {
             differences.push(Difference {
                 path: kind.placeholder().to_owned(),
@@ -588,49 +589,6 @@ pub fn check_case_against(
         transport: None,
         unsupported: None,
     })
-}
-
-/// The values an answer carries that must be new on every call (`across_calls` of the
-/// vector format): for a 200, the body's `request_id`, `session_token`, `session_jwt`
-/// and `member_session.member_session_id` and the JWT payload's `jti`; for any other status,
-/// the body's `request_id`. Only non-empty strings count; key ids are shared by design.
-/// Read from the answer alone, whatever outcome was expected, so that every runner records
-/// the same values.
-fn chosen_values(response: &HttpResponse) -> Vec<(Opaque, String)> {
-    // Read as the comparator reads answers (any depth it reads, the last duplicate wins).
-    let Ok(body) = crate::compare::parse_answer(&response.body).map(|b| b.to_serde()) else {
-        return Vec::new();
-    };
-    let text = |v: &Value, pointer: &str| {
-        v.pointer(pointer)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let mut out = Vec::new();
-    let mut add = |kind: Opaque, value: Option<String>| out.extend(value.map(|v| (kind, v)));
-    add(Opaque::RequestId, text(&body, "/request_id"));
-    if response.status != 200 {
-        return out;
-    }
-    add(Opaque::SessionToken, text(&body, "/session_token"));
-    add(
-        Opaque::MemberSessionId,
-        text(&body, "/member_session/member_session_id"),
-    );
-    let jwt = text(&body, "/session_jwt");
-    let jti = jwt.as_deref().and_then(|token| {
-        use base64::Engine as _;
-        let payload = token.split('.').nth(1)?;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .ok()?;
-        let payload = crate::compare::parse_answer(&bytes).ok()?.to_serde();
-        text(&payload, "/jti")
-    });
-    add(Opaque::SessionJwt, jwt);
-    add(Opaque::JwtId, jti);
-    out
 }
 
 /// `member_session.started_at` of a success body, in Unix seconds.

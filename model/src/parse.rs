@@ -386,12 +386,16 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let run = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            // The run ends at a quote, a backslash or a control character: find the first
+            // two with memchr, then look for a control character before that point.
+            let rest = &self.bytes[run..];
+            let stop = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+            let control = rest[..stop].iter().fold(false, |any, &b| any | (b < 0x20));
+            self.pos += if control {
+                rest[..stop].iter().position(|&b| b < 0x20).unwrap_or(stop)
+            } else {
+                stop
+            };
             if out.is_empty() && self.peek() == Some(b'"') {
                 // The whole string in one run, the common case: one exact allocation.
                 let whole = self.text[run..self.pos].to_owned();

@@ -86,14 +86,13 @@ fn support_files(
     previous: Option<&Manifest>,
     commit: Result<String, String>,
 ) -> Result<Vec<(String, String)>, String> {
-    use sha2::{Digest as _, Sha256};
     let families: Vec<&str> = FAMILIES.iter().map(|(f, _)| *f).collect();
     let mut schemas = Vec::new();
     for (path, value) in super::schemas::schema_files(&families)? {
         let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
         schemas.push((path.to_owned(), text + "\n"));
     }
-    let mut hasher = Sha256::new();
+    let mut hasher = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
     for (name, text) in files.iter().chain(&schemas) {
         hasher.update(name.as_bytes());
         hasher.update(b"\n");
@@ -113,7 +112,8 @@ fn support_files(
         });
     }
     let digest: String = hasher
-        .finalize()
+        .finish()
+        .as_ref()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
