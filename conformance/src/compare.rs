@@ -127,8 +127,8 @@ pub struct Observed {
 /// vector format): for a 200, the body's `request_id`, `session_token`, `session_jwt`
 /// and `member_session.member_session_id` and the JWT payload's `jti`; for any other status,
 /// the body's `request_id`. Only non-empty strings count; key ids are shared by design.
-/// `body` is the answer as [`parse_answer`] reads it, so that every runner records the
-/// same values.
+/// `body` is the answer as the comparator reads it (any depth it reads, the last of
+/// duplicate keys wins), so that every runner records the same values.
 pub fn chosen_values(status: u16, body: &Json) -> Vec<(Opaque, String)> {
     fn text(v: &Json, path: &[&str]) -> Option<String> {
         let mut at = v;
