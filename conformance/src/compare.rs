@@ -210,8 +210,9 @@ pub fn compare(
 pub const MAX_ANSWER_DEPTH: usize = 1024;
 
 /// Parses an answer (a body, a JWT part) with the model's parser, so that numbers keep their
-/// exact text: any depth; the last of duplicate keys wins; an escaped lone surrogate is an
-/// error (no Unicode string holds one, and a replacement would hide it).
+/// exact text: at most [`MAX_ANSWER_DEPTH`] levels; the last of duplicate keys wins; an
+/// escaped lone surrogate is an error (no Unicode string holds one, and a replacement would
+/// hide it).
 pub(crate) fn parse_answer(bytes: &[u8]) -> Result<Json, String> {
     let opts = ParseOptions {
         lone_surrogate: LoneSurrogate::BadRequest,
@@ -530,7 +531,7 @@ impl Comparator<'_> {
                 // A constraint on a member that neither side holds still applies (absence
                 // meets `optional` only).
                 let absent = |name: &str| {
-                    let key = name.replace("~1", "/").replace("~0", "~");
+                    let key = pointer_unescape(name);
                     !e.contains_key(&key) && !a.contains_key(&key)
                 };
                 for slot in slots {
@@ -792,12 +793,7 @@ pub fn attribute(
     // so that one bug is one kind of failure whatever the case around it.
     let claims_rule = |below: &str| {
         let segments: Vec<&str> = below.trim_start_matches('/').split('/').collect();
-        let key = segments
-            .first()
-            .copied()
-            .unwrap_or("")
-            .replace("~1", "/")
-            .replace("~0", "~");
+        let key = pointer_unescape(segments.first().copied().unwrap_or(""));
         let nested = segments.len() > 1;
         if note.contains("unexpected") && !nested && migrate_model::request::is_reserved(&key) {
             Rule::ClaimsReserved
@@ -955,6 +951,11 @@ fn child_pointer(parent: &str, key: &str) -> String {
         out.push_str(key);
     }
     out
+}
+
+/// An RFC 6901 reference token read back into its key (the inverse of `pointer_escape`).
+fn pointer_unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
 }
 
 fn pointer_escape(key: &str) -> String {
