@@ -810,7 +810,7 @@ fn check_case(sample: &mut Sample, jwks: &Value, case: &Case) -> Result<(), Stri
             // Then the whole body, slots by constraint.
             check_with_slots(
                 "body",
-                &expected.body,
+                &expected.body.to_serde(),
                 &body,
                 &ExpectedSuccess::body_slots(),
             )?;
@@ -824,13 +824,13 @@ fn check_case(sample: &mut Sample, jwks: &Value, case: &Case) -> Result<(), Stri
             );
             check_with_slots(
                 "JWT header",
-                &expected.jwt.header,
+                &expected.jwt.header.to_serde(),
                 &header,
                 &ExpectedJwt::header_slots(),
             )?;
             check_with_slots(
                 "JWT payload",
-                &expected.jwt.payload,
+                &expected.jwt.payload.to_serde(),
                 &payload,
                 &ExpectedJwt::payload_slots(),
             )?;

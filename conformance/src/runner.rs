@@ -387,10 +387,13 @@ impl CaseResult {
                 "rule": e.rule.id(),
                 "why": e.message,
             }),
+            // A report is serde JSON, whose numbers are doubles: the claims are also given
+            // exactly, as RFC 8785 text.
             Outcome::Success(s) => json!({
                 "status": 200,
-                "body": s.body,
-                "jwt": {"header": s.jwt.header, "payload": s.jwt.payload},
+                "body": s.body.to_serde(),
+                "jwt": {"header": s.jwt.header.to_serde(), "payload": s.jwt.payload.to_serde()},
+                "custom_claims_jcs": migrate_model::canonical::jcs(&Json::Object(s.custom_claims.clone())),
             }),
         }
     }

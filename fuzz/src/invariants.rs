@@ -390,9 +390,9 @@ pub fn check_outcome(
                     "the reserved or namespaced key {k:?} reached the final claims"
                 );
             }
-            let claims_value = claims.to_serde();
+            // Exactly: under exact-text the numbers are their texts everywhere.
             ensure!(
-                session["custom_claims"] == claims_value,
+                session["custom_claims"] == claims,
                 "member_session.custom_claims differs from the final claims"
             );
             let Some(payload) = p.as_object() else {
@@ -411,12 +411,12 @@ pub fn check_outcome(
             for (k, v) in payload {
                 if !ours.contains(&k.as_str()) {
                     ensure!(
-                        claims_value.get(k) == Some(v),
+                        s.custom_claims.get(k) == Some(v),
                         "the JWT carries {k:?} = {v}, which is not a final claim"
                     );
                 }
             }
-            for (k, v) in claims_value.as_object().into_iter().flatten() {
+            for (k, v) in &s.custom_claims {
                 ensure!(
                     payload.get(k) == Some(v),
                     "the final claim {k:?} is not at the JWT's top level"

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use migrate_model::{Model, Outcome, Policy, World};
+use migrate_model::{Json, Model, Outcome, Policy, World};
 use serde_json::json;
 
 /// Print what the reference model expects for one request.
@@ -33,7 +33,7 @@ struct Args {
     request: PathBuf,
 }
 
-fn run(args: Args) -> Result<serde_json::Value, String> {
+fn run(args: Args) -> Result<Json, String> {
     let world_text = std::fs::read_to_string(&args.world)
         .map_err(|e| format!("cannot read the world {}: {e}", args.world.display()))?;
     let world: World = serde_json::from_str(&world_text)
@@ -63,7 +63,7 @@ fn run(args: Args) -> Result<serde_json::Value, String> {
         .map_err(|e| e.to_string())?;
     let rules: Vec<&str> = eval.trace.rules().map(|r| r.id()).collect();
     Ok(match &eval.outcome {
-        Outcome::Error(e) => json!({
+        Outcome::Error(e) => Json::from_serde(&json!({
             "outcome": "error",
             "status_code": e.status_code(),
             "error_type": e.error_type,
@@ -71,20 +71,28 @@ fn run(args: Args) -> Result<serde_json::Value, String> {
             "rule": e.rule.id(),
             "message": e.message,
             "rules": rules,
-        }),
-        Outcome::Success(s) => json!({
-            "outcome": "success",
-            "body": s.body,
-            "jwt": {"header": s.jwt.header, "payload": s.jwt.payload},
-            "rules": rules,
-        }),
+        })),
+        Outcome::Success(s) => {
+            // Built as the model's JSON, so exact-text claim numbers print exactly.
+            let jwt = [("header", &s.jwt.header), ("payload", &s.jwt.payload)];
+            let fields = [
+                ("outcome", Json::String("success".into())),
+                ("body", s.body.clone()),
+                (
+                    "jwt",
+                    Json::Object(jwt.map(|(k, v)| (k.to_owned(), v.clone())).into()),
+                ),
+                ("rules", Json::from_serde(&json!(rules))),
+            ];
+            Json::Object(fields.map(|(k, v)| (k.to_owned(), v)).into())
+        }
     })
 }
 
 fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(out) => {
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            println!("{}", out.to_text());
             ExitCode::SUCCESS
         }
         Err(message) => {

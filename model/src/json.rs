@@ -69,6 +69,19 @@ impl Number {
         }
     }
 
+    /// Whether the two numbers have the same value: two texts by their exact decimal values
+    /// (`1.50` is `1.5`, `-0` is `0`, `1e400` is `10e399`), otherwise as doubles.
+    pub fn same_value(&self, other: &Number) -> bool {
+        match (self, other) {
+            (Number::Text(x), Number::Text(y)) => match (decimal(x), decimal(y)) {
+                (Some(x), Some(y)) => x == y,
+                // An exponent past 128 bits: only the same text is surely the same number.
+                _ => x == y,
+            },
+            _ => self.to_f64() == other.to_f64(),
+        }
+    }
+
     /// Whether the text has a fraction or an exponent part (`60.0`, `6e1`): not a JSON integer.
     pub fn is_integer_literal(&self) -> bool {
         match self {
@@ -90,6 +103,27 @@ pub enum ExactInteger {
     },
     /// Not an integer (`60.5`, `60.00000000000000001`, `1e-1`).
     NotInteger,
+}
+
+/// A grammar-valid number text as (negative, significant digits, exponent of the last digit);
+/// zero is `(false, "", 0)`. `None` when the exponent does not fit 128 bits.
+fn decimal(text: &str) -> Option<(bool, String, i128)> {
+    let (negative, rest) = text.strip_prefix('-').map_or((false, text), |r| (true, r));
+    let (mantissa, exp) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], rest[i + 1..].parse::<i128>().ok()?),
+        None => (rest, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: String = int.chars().chain(frac.chars()).collect();
+    let trimmed = digits.trim_start_matches('0');
+    let significant = trimmed.trim_end_matches('0');
+    if significant.is_empty() {
+        return Some((false, String::new(), 0));
+    }
+    let exponent = exp
+        .checked_sub(frac.len() as i128)?
+        .checked_add((trimmed.len() - significant.len()) as i128)?;
+    Some((negative, significant.to_owned(), exponent))
 }
 
 /// Exact integer test on grammar-valid JSON number text, without any floating point and
@@ -249,6 +283,167 @@ impl Json {
             Json::Object(o) => serde_json::Value::Object(
                 o.iter().map(|(k, v)| (k.clone(), v.to_serde())).collect(),
             ),
+        }
+    }
+}
+
+/// What indexing a [`Json`] gives where nothing is (as `serde_json::Value` does).
+static NULL: Json = Json::Null;
+
+impl Json {
+    /// The member `key`, if this is an object that has it.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.as_object().and_then(|o| o.get(key))
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The items, if this is an array.
+    pub fn as_array(&self) -> Option<&Vec<Json>> {
+        match self {
+            Json::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The object, mutably, if this is one.
+    pub fn as_object_mut(&mut self) -> Option<&mut Object> {
+        match self {
+            Json::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// The value at an RFC 6901 JSON pointer (`""` is the whole value).
+    pub fn pointer(&self, pointer: &str) -> Option<&Json> {
+        let mut at = self;
+        for token in pointer_tokens(pointer)? {
+            at = match at {
+                Json::Object(o) => o.get(token.as_ref())?,
+                Json::Array(a) => a.get(array_index(&token)?)?,
+                _ => return None,
+            };
+        }
+        Some(at)
+    }
+
+    /// The value at an RFC 6901 JSON pointer, mutably.
+    pub fn pointer_mut(&mut self, pointer: &str) -> Option<&mut Json> {
+        let mut at = self;
+        for token in pointer_tokens(pointer)? {
+            at = match at {
+                Json::Object(o) => o.get_mut(token.as_ref())?,
+                Json::Array(a) => a.get_mut(array_index(&token)?)?,
+                _ => return None,
+            };
+        }
+        Some(at)
+    }
+
+    /// The value as JSON text, exactly: numbers as the model holds them (an exact-text number
+    /// as its text), members in RFC 8785 order, no whitespace.
+    pub fn to_text(&self) -> String {
+        crate::canonical::jcs(self)
+    }
+}
+
+/// The unescaped reference tokens of a JSON pointer; `None` if it is not one.
+fn pointer_tokens(pointer: &str) -> Option<impl Iterator<Item = std::borrow::Cow<'_, str>>> {
+    if pointer.is_empty() {
+        return Some(None.into_iter().flatten());
+    }
+    let rest = pointer.strip_prefix('/')?;
+    Some(
+        Some(rest.split('/').map(|t| {
+            if t.contains('~') {
+                std::borrow::Cow::Owned(t.replace("~1", "/").replace("~0", "~"))
+            } else {
+                std::borrow::Cow::Borrowed(t)
+            }
+        }))
+        .into_iter()
+        .flatten(),
+    )
+}
+
+/// An array index token: digits, without a leading zero.
+fn array_index(token: &str) -> Option<usize> {
+    if token.len() > 1 && token.starts_with('0') {
+        return None;
+    }
+    token.parse().ok()
+}
+
+impl std::fmt::Display for Json {
+    /// The exact JSON text ([`Json::to_text`]).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_text())
+    }
+}
+
+impl std::ops::Index<&str> for Json {
+    type Output = Json;
+
+    /// The member `key`, or `null` when this is not an object or has no such member.
+    fn index(&self, key: &str) -> &Json {
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl std::ops::Index<usize> for Json {
+    type Output = Json;
+
+    /// The item at `index`, or `null` when this is not an array or is shorter.
+    fn index(&self, index: usize) -> &Json {
+        self.as_array().and_then(|a| a.get(index)).unwrap_or(&NULL)
+    }
+}
+
+impl PartialEq<str> for Json {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == Some(other)
+    }
+}
+
+impl PartialEq<&str> for Json {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == Some(*other)
+    }
+}
+
+impl PartialEq<i64> for Json {
+    /// Whether this is a number whose exact value is `other`.
+    fn eq(&self, other: &i64) -> bool {
+        matches!(self, Json::Number(n) if n.exact_integer() == ExactInteger::Int(*other))
+    }
+}
+
+impl PartialEq<serde_json::Value> for Json {
+    /// Equal values: the same structure, and numbers of the same exact decimal value (a
+    /// double is its exact binary value; `-0` equals `0`).
+    fn eq(&self, other: &serde_json::Value) -> bool {
+        use serde_json::Value as V;
+        match (self, other) {
+            (Json::Null, V::Null) => true,
+            (Json::Bool(a), V::Bool(b)) => a == b,
+            (Json::String(a), V::String(b)) => a == b,
+            (Json::Number(a), V::Number(b)) => {
+                let b = Number::Text(b.to_string().into());
+                a.same_value(&b)
+            }
+            (Json::Array(a), V::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+            }
+            (Json::Object(a), V::Object(b)) => {
+                a.len() == b.len() && a.iter().all(|(k, x)| b.get(k).is_some_and(|y| x == y))
+            }
+            _ => false,
         }
     }
 }
@@ -464,6 +659,33 @@ fn exact_serde(value: &Json) -> Result<serde_json::Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_compare_by_value() {
+        assert_eq!(decimal("1.50"), decimal("15e-1"));
+        assert_eq!(decimal("0"), decimal("-0.000"));
+        assert_ne!(decimal("1"), decimal("-1"));
+        assert_eq!(decimal("100"), decimal("1E2"));
+        let huge = "1e999999999999999999999999999999999999999999";
+        assert_eq!(decimal(huge), None, "an exponent past 128 bits");
+    }
+
+    #[test]
+    fn pointers_index_and_compare_like_serde_values() {
+        let v = Json::from_serde(&serde_json::json!({"a/b": [1, {"~": "x"}], "n": 1.5}));
+        assert_eq!(v.pointer("/a~1b/1/~0"), Some(&Json::String("x".into())));
+        assert_eq!(v.pointer(""), Some(&v));
+        assert_eq!(v.pointer("/a~1b/01"), None);
+        assert_eq!(v.pointer("a"), None);
+        assert_eq!(v["a/b"][0], 1);
+        assert_eq!(v["missing"]["deeper"], Json::Null);
+        assert_eq!(v["a/b"][1]["~"], "x");
+        assert_eq!(v, serde_json::json!({"a/b": [1, {"~": "x"}], "n": 1.5}));
+        assert_ne!(v, serde_json::json!({"a/b": [1, {"~": "x"}], "n": 1.25}));
+        let exact = Json::Number(Number::Text("9007199254740993".into()));
+        assert_ne!(exact, serde_json::json!(9_007_199_254_740_992_i64));
+        assert_eq!(exact.to_text(), "9007199254740993");
+    }
 
     #[test]
     fn the_serde_json_shortcut_agrees_with_the_models_parser() {

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::errors::ErrorType;
 use crate::fault::Trace;
-use crate::json::Object;
+use crate::json::{Json, Object};
 use crate::response::{MEMBER_SCHEMA_ONLY_FIELDS, ORGANIZATION_SCHEMA_ONLY_FIELDS};
 use crate::rules::Rule;
 use crate::world::MemberStatus;
@@ -121,8 +121,9 @@ pub struct ExpectedSuccess {
     pub expires_at: i64,
     /// The final custom claims, exactly (numbers as the policy holds them).
     pub custom_claims: Object,
-    /// The whole response body, with placeholders at [`ExpectedSuccess::body_slots`].
-    pub body: Value,
+    /// The whole response body, with placeholders at [`ExpectedSuccess::body_slots`]; the
+    /// claims in it exactly as in [`ExpectedSuccess::custom_claims`].
+    pub body: Json,
     /// The session JWT.
     pub jwt: ExpectedJwt,
 }
@@ -131,9 +132,10 @@ pub struct ExpectedSuccess {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExpectedJwt {
     /// The header, with a placeholder `kid`.
-    pub header: Value,
-    /// The payload, with placeholders at [`ExpectedJwt::payload_slots`].
-    pub payload: Value,
+    pub header: Json,
+    /// The payload, with placeholders at [`ExpectedJwt::payload_slots`]; the custom claims in
+    /// it exactly as in [`ExpectedSuccess::custom_claims`].
+    pub payload: Json,
     /// `iat` = `nbf`.
     pub issued_at: i64,
     /// `exp` = `iat + 300`.

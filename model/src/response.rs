@@ -5,7 +5,7 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 use crate::fault::Trace;
-use crate::json::{Json, Object};
+use crate::json::{Json, Number, Object};
 use crate::outcome::{ExpectedJwt, ExpectedSuccess, Opaque, JWT_LIFETIME_SECONDS};
 use crate::rules::Rule;
 use crate::world::{Member, Organization};
@@ -32,36 +32,36 @@ pub fn rfc3339(unix_seconds: i64) -> Option<String> {
 
 /// The JWT payload's registered claims (documented).
 pub fn registered_claims(project_id: &str, member_id: &str, now: i64) -> Map<String, Value> {
-    let mut m = Map::new();
+    let mut m = Object::new();
     insert_registered_claims(&mut m, project_id, member_id, now);
-    m
+    m.iter().map(|(k, v)| (k.clone(), v.to_serde())).collect()
 }
 
-fn insert_registered_claims(
-    m: &mut Map<String, Value>,
-    project_id: &str,
-    member_id: &str,
-    now: i64,
-) {
+fn insert_registered_claims(m: &mut Object, project_id: &str, member_id: &str, now: i64) {
     m.insert("sub".into(), text(member_id));
     m.insert(
         "iss".into(),
-        Value::String(format!("stytch.com/{project_id}")),
+        Json::String(format!("stytch.com/{project_id}")),
     );
-    m.insert("aud".into(), Value::Array(vec![text(project_id)]));
-    m.insert("iat".into(), Value::from(now));
-    m.insert("nbf".into(), Value::from(now));
-    m.insert("exp".into(), Value::from(now + JWT_LIFETIME_SECONDS));
+    m.insert("aud".into(), Json::Array(vec![text(project_id)]));
+    m.insert("iat".into(), integer(now));
+    m.insert("nbf".into(), integer(now));
+    m.insert("exp".into(), integer(now + JWT_LIFETIME_SECONDS));
 }
 
 /// An owned JSON string.
-fn text(s: &str) -> Value {
-    Value::String(s.to_owned())
+fn text(s: &str) -> Json {
+    Json::String(s.to_owned())
 }
 
-/// A JSON object from its members (built in one pass, without serde's conversions).
-fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
-    Value::Object(
+/// A JSON integer.
+fn integer(i: i64) -> Json {
+    Json::Number(Number::Text(i.to_string().into()))
+}
+
+/// A JSON object from its members (built in one pass).
+fn object<const N: usize>(members: [(&str, Json); N]) -> Json {
+    Json::Object(
         members
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
@@ -89,13 +89,9 @@ pub struct SessionFacts<'a> {
 }
 
 /// The JWT payload: registered claims, Stytch's two namespaced claims, and the custom claims
-/// at the top level. Custom claims never override the others: the reserved and namespaced
-/// keys were dropped before (or refused at step 5).
-pub fn jwt_payload(
-    facts: &SessionFacts<'_>,
-    session_claim: Value,
-    custom: Map<String, Value>,
-) -> Value {
+/// at the top level, exactly as the model holds them. Custom claims never override the others:
+/// the reserved and namespaced keys were dropped before (or refused at step 5).
+pub fn jwt_payload(facts: &SessionFacts<'_>, session_claim: Json, custom: Object) -> Json {
     let mut payload = custom;
     insert_registered_claims(
         &mut payload,
@@ -111,7 +107,7 @@ pub fn jwt_payload(
             ("slug", text(&facts.organization.slug)),
         ]),
     );
-    Value::Object(payload)
+    Json::Object(payload)
 }
 
 /// The parts of a success that the world alone determines: the `member` and `organization`
@@ -119,9 +115,9 @@ pub fn jwt_payload(
 #[derive(Clone, Debug)]
 pub struct WorldParts {
     /// [`member_object`].
-    pub member: Value,
+    pub member: Json,
     /// [`organization_object`].
-    pub organization: Value,
+    pub organization: Json,
 }
 
 impl WorldParts {
@@ -169,13 +165,10 @@ pub fn success(
         ("delivery_method", text(AUTH_FACTOR.1)),
         ("last_authenticated_at", text(&started)),
     ]);
-    let roles = || Value::Array(member.roles.iter().map(|r| text(r)).collect());
-    // The claims go to the payload as they are, and one copy to `member_session`.
-    let mut claims = Json::Object(std::mem::take(&mut facts.custom_claims));
-    let custom = match claims.to_serde() {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
+    let roles = || Json::Array(member.roles.iter().map(|r| text(r)).collect());
+    // The claims, exactly as the model holds them, go to the payload, `member_session` and
+    // `custom_claims`.
+    let custom_claims = std::mem::take(&mut facts.custom_claims);
     let member_session = object([
         (
             "member_session_id",
@@ -185,25 +178,25 @@ pub fn success(
         ("started_at", text(&started)),
         ("last_accessed_at", text(&started)),
         ("expires_at", text(&expires)),
-        ("authentication_factors", Value::Array(vec![factor.clone()])),
+        ("authentication_factors", Json::Array(vec![factor.clone()])),
         ("organization_id", text(&org.organization_id)),
         ("roles", roles()),
         ("organization_slug", text(&org.slug)),
-        ("custom_claims", Value::Object(custom.clone())),
+        ("custom_claims", Json::Object(custom_claims.clone())),
     ]);
     let session_claim = object([
         ("id", text(Opaque::MemberSessionId.placeholder())),
         ("started_at", text(&started)),
         ("last_accessed_at", text(&started)),
-        ("expires_at", Value::String(expires)),
+        ("expires_at", Json::String(expires)),
         (
             "attributes",
             object([("ip_address", text("")), ("user_agent", text(""))]),
         ),
-        ("authentication_factors", Value::Array(vec![factor])),
+        ("authentication_factors", Json::Array(vec![factor])),
         ("roles", roles()),
     ]);
-    let payload = jwt_payload(&facts, session_claim, custom);
+    let payload = jwt_payload(&facts, session_claim, custom_claims.clone());
     let body = object([
         ("request_id", text(Opaque::RequestId.placeholder())),
         ("member_id", text(&member.member_id)),
@@ -212,11 +205,8 @@ pub fn success(
         ("member", parts.member.clone()),
         ("organization", parts.organization.clone()),
         ("member_session", member_session),
-        ("status_code", Value::from(200)),
+        ("status_code", integer(200)),
     ]);
-    // The claims as the model holds them, exact numbers and all (the payload's and the
-    // body's copies hold them as serde values).
-    let custom_claims = claims.take_object().unwrap_or_default();
     ExpectedSuccess {
         member_id: member.member_id.clone(),
         member_status_before: member.status,
@@ -286,8 +276,8 @@ pub const ORGANIZATION_SCHEMA_ONLY_FIELDS: &[&str] = &[
 
 /// The `Member` object after migration: status `active`, the world's fields, and the values
 /// of a member with nothing else configured for every other required field.
-pub fn member_object(org: &Organization, member: &Member) -> Value {
-    let roles: Vec<Value> = member
+pub fn member_object(org: &Organization, member: &Member) -> Json {
+    let roles: Vec<Json> = member
         .roles
         .iter()
         .map(|r| {
@@ -295,7 +285,7 @@ pub fn member_object(org: &Organization, member: &Member) -> Value {
                 ("role_id", text(r)),
                 (
                     "sources",
-                    Value::Array(vec![object([("type", text("direct_assignment"))])]),
+                    Json::Array(vec![object([("type", text("direct_assignment"))])]),
                 ),
             ])
         })
@@ -306,26 +296,26 @@ pub fn member_object(org: &Organization, member: &Member) -> Value {
         ("email_address", text(&member.email)),
         ("status", text("active")),
         ("name", text(&member.name)),
-        ("sso_registrations", Value::Array(Vec::new())),
-        ("is_breakglass", Value::Bool(false)),
+        ("sso_registrations", Json::Array(Vec::new())),
+        ("is_breakglass", Json::Bool(false)),
         ("member_password_id", text("")),
-        ("oauth_registrations", Value::Array(Vec::new())),
-        ("email_address_verified", Value::Bool(true)),
-        ("mfa_phone_number_verified", Value::Bool(false)),
-        ("is_admin", Value::Bool(false)),
+        ("oauth_registrations", Json::Array(Vec::new())),
+        ("email_address_verified", Json::Bool(true)),
+        ("mfa_phone_number_verified", Json::Bool(false)),
+        ("is_admin", Json::Bool(false)),
         ("totp_registration_id", text("")),
-        ("retired_email_addresses", Value::Array(Vec::new())),
-        ("is_locked", Value::Bool(false)),
-        ("mfa_enrolled", Value::Bool(false)),
+        ("retired_email_addresses", Json::Array(Vec::new())),
+        ("is_locked", Json::Bool(false)),
+        ("mfa_enrolled", Json::Bool(false)),
         ("mfa_phone_number", text("")),
         ("default_mfa_method", text("")),
-        ("roles", Value::Array(roles)),
+        ("roles", Json::Array(roles)),
     ])
 }
 
 /// The `Organization` object: the world's fields, and the values of an organization with
 /// nothing else configured for every other required field.
-pub fn organization_object(org: &Organization) -> Value {
+pub fn organization_object(org: &Organization) -> Json {
     let mut o = json!({
         "organization_id": org.organization_id,
         "organization_name": org.name,
@@ -354,5 +344,5 @@ pub fn organization_object(org: &Organization) -> Value {
     if let (Some(ext), Some(map)) = (&org.external_id, o.as_object_mut()) {
         map.insert("organization_external_id".into(), json!(ext));
     }
-    o
+    Json::from_serde(&o)
 }

@@ -573,6 +573,48 @@ fn claims_numbers_are_doubles_or_exact_text() {
 }
 
 #[test]
+fn exact_text_numbers_stay_exact_in_the_body_the_jwt_and_the_claims() {
+    // Request claims and template claims alike: every place the claims appear holds the
+    // number's text, not its double (`1e400` has none; 2^53+1 and `-0` would change).
+    check(
+        Rule::ClaimsNumberPrecision,
+        claims_text(
+            r#"{"big":1e400,"odd":9007199254740993,"nz":-0,"dec":1.50,"deep":{"a":[1e400]}}"#,
+        )
+        .template(
+            json!({"t_odd": 9_007_199_254_740_993_u64, "t_big": 18_446_744_073_709_551_615_u64}),
+        )
+        .flag("number-precision", "exact-text"),
+        ok_with(|s| {
+            let expected = [
+                ("big", "1e400"),
+                ("odd", "9007199254740993"),
+                ("nz", "-0"),
+                ("dec", "1.50"),
+                ("deep", r#"{"a":[1e400]}"#),
+                ("t_odd", "9007199254740993"),
+                ("t_big", "18446744073709551615"),
+            ];
+            for (key, text) in expected {
+                let places = [
+                    ("custom_claims", s.custom_claims.get(key)),
+                    (
+                        "body",
+                        s.body
+                            .pointer(&format!("/member_session/custom_claims/{key}")),
+                    ),
+                    ("JWT payload", s.jwt.payload.get(key)),
+                ];
+                for (place, value) in places {
+                    let value = value.unwrap_or_else(|| panic!("{key} missing from the {place}"));
+                    assert_eq!(value.to_text(), text, "{key} in the {place}");
+                }
+            }
+        }),
+    );
+}
+
+#[test]
 fn reserved_claims_are_ignored_or_rejected() {
     for key in ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"] {
         check(

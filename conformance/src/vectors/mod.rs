@@ -260,6 +260,15 @@ fn evaluation_of(expected: &Expected, body: &[u8], rules: &[String]) -> Result<E
                     .and_then(Value::as_i64)
                     .unwrap_or_default()
             };
+            // The claims go back where the vector points to them, exactly.
+            let mut body = Json::from_serde(&s.body);
+            if let Some(at) = body.pointer_mut(generate::CLAIMS_POINTER) {
+                *at = Json::Object(custom_claims.clone());
+            }
+            let mut payload = Json::from_serde(&s.jwt_payload);
+            if let Some(fields) = payload.as_object_mut() {
+                fields.extend(custom_claims.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
             Outcome::Success(Box::new(ExpectedSuccess {
                 member_id: text("/member_id"),
                 member_status_before: MemberStatus::Active,
@@ -270,10 +279,10 @@ fn evaluation_of(expected: &Expected, body: &[u8], rules: &[String]) -> Result<E
                 started_at: int("/iat"),
                 expires_at: 0,
                 custom_claims,
-                body: s.body.clone(),
+                body,
                 jwt: ExpectedJwt {
-                    header: s.jwt_header.clone(),
-                    payload: s.jwt_payload.clone(),
+                    header: Json::from_serde(&s.jwt_header),
+                    payload,
                     issued_at: int("/iat"),
                     expires_at: int("/exp"),
                 },
