@@ -17,6 +17,8 @@ pub struct KillRow {
     pub mutant: &'static str,
     /// The bug it carries.
     pub bug: &'static str,
+    /// The policy profile it runs under, as settings (`""`: the default profile).
+    pub profile: String,
     /// The properties that caught it, each with the number of cases it took.
     pub caught_by: Vec<(&'static str, u32)>,
     /// The vectors it fails, and the first of them.
@@ -85,6 +87,7 @@ pub fn kill_matrix(config: &RunConfig, progress: bool) -> Vec<KillRow> {
             KillRow {
                 mutant: bug.name(),
                 bug: bug.describe(),
+                profile: bug.profile().settings(),
                 caught_by,
                 vectors_failed: failing.len(),
                 first_failing_vector: failing.first().map(|s| (*s).to_owned()),
@@ -103,19 +106,22 @@ pub fn render(rows: &[KillRow]) -> String {
         "mutant", "properties", "vectors failed"
     );
     for row in rows {
-        let by: Vec<String> = row
+        let mut by: Vec<String> = row
             .caught_by
             .iter()
             .map(|(p, n)| format!("{p}: {n}"))
             .collect();
+        if !row.profile.is_empty() {
+            by.push(format!("[under {}]", row.profile));
+        }
         let _ = writeln!(
             out,
             "{:<28} {:<10} {:<16} {}",
             row.mutant,
             if row.caught() { "caught" } else { "SURVIVED" },
             row.vectors_failed,
-            if by.is_empty() {
-                format!("- ({})", row.bug)
+            if !row.caught() {
+                format!("- ({}) {}", row.bug, by.join(", "))
             } else {
                 by.join(", ")
             }

@@ -134,6 +134,19 @@ struct TargetArgs {
     /// is http://ADDR/userinfo).
     #[arg(long, value_name = "ADDR", default_value = DEFAULT_USERINFO_LISTEN)]
     userinfo_listen: String,
+    /// The policy profile, as `FLAG=CHOICE,...` (flags in model/SPEC.md section 2; the rest
+    /// keep their defaults): the embedded emulator, `sample` and `bugzoo:NAME` run under it
+    /// (a mutant's own profile underneath); an `http://` or `cmd:` target must declare these
+    /// choices, since the suite checks a target under the profile it declares.
+    #[arg(long, value_name = "FLAG=CHOICE,...", value_parser = parse_profile)]
+    profile: Option<String>,
+}
+
+/// Checks a `--profile` value (every flag and choice known).
+fn parse_profile(text: &str) -> Result<String, String> {
+    migrate_model::Policy::parse_settings(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 impl TargetArgs {
@@ -150,6 +163,7 @@ impl TargetArgs {
             setup: self.setup,
             project_id: self.project_id.clone(),
             userinfo_listen: self.userinfo_listen.clone(),
+            profile: self.profile.clone(),
         };
         open(&self.target, &options).map_err(|e| UsageError(e.message))
     }
@@ -159,6 +173,9 @@ impl TargetArgs {
     fn reproduce(&self) -> String {
         let timeout = self.timeout.to_string();
         let mut words = vec!["--target", self.target.as_str()];
+        if let Some(profile) = &self.profile {
+            words.extend(["--profile", profile.as_str()]);
+        }
         if self.timeout != 10.0 {
             words.extend(["--timeout", timeout.as_str()]);
         }

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use migrate_conformance::{AdapterError, Capabilities, HttpResponse, Implementation};
 pub use migrate_emulator::engine::Bug;
 use migrate_emulator::engine::Engine;
-use migrate_model::{MemberStatus, World};
+use migrate_model::{MemberStatus, Policy, World};
 
 /// The emulator's engine (correct, or with one [`Bug`]) as an in-process target.
 #[derive(Debug, Default)]
@@ -22,7 +22,22 @@ impl Sample {
         Sample::default()
     }
 
-    /// A mutant: the implementation with `bug`.
+    /// The correct implementation under another policy profile.
+    pub fn with_profile(profile: Policy) -> Sample {
+        Sample {
+            engine: Engine::with_profile(profile),
+            real_clock: false,
+        }
+    }
+
+    /// The same implementation (or mutant) under another policy profile.
+    pub fn under(mut self, profile: Policy) -> Sample {
+        self.engine.set_profile(profile);
+        self
+    }
+
+    /// A mutant: the implementation with `bug`, under the profile the bug needs
+    /// ([`Bug::profile`]).
     pub fn with_bug(bug: Bug) -> Sample {
         Sample {
             engine: Engine::with_bug(bug),

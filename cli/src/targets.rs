@@ -24,7 +24,7 @@ use migrate_conformance::subprocess::{Subprocess, SubprocessOptions};
 use migrate_conformance::{AdapterError, Capabilities, HttpResponse, Implementation};
 use migrate_emulator::config::Settings;
 use migrate_emulator::Emulator;
-use migrate_model::World;
+use migrate_model::{Policy, World};
 
 use crate::sample::{Bug, Sample};
 
@@ -57,6 +57,10 @@ pub struct TargetOptions {
     pub project_id: Option<String>,
     /// Where the UserInfo stub of [`Setup::PublicApi`] listens for an `http://` target.
     pub userinfo_listen: String,
+    /// Policy settings (`FLAG=CHOICE,...`): the profile the embedded emulator, the sample or
+    /// a mutant runs under (over the mutant's own profile); for an `http://` or `cmd:`
+    /// target, the choices it must declare.
+    pub profile: Option<String>,
 }
 
 /// Where the UserInfo stub listens by default: a fixed port, so that a target can be
@@ -71,20 +75,66 @@ impl Default for TargetOptions {
             setup: Setup::Control,
             project_id: None,
             userinfo_listen: DEFAULT_USERINFO_LISTEN.to_owned(),
+            profile: None,
         }
     }
 }
 
 /// Opens the target named `name`.
 pub fn open(name: &str, options: &TargetOptions) -> Result<Box<dyn Implementation>, AdapterError> {
+    let target = open_target(name, options)?;
+    if let Some(settings) = &options.profile {
+        if !(name == "emulator" || name == "sample" || name.starts_with("bugzoo:")) {
+            require_declared(target.as_ref(), settings)?;
+        }
+    }
+    Ok(target)
+}
+
+/// `base` with the `--profile` settings applied over it.
+fn profile_over(base: Policy, options: &TargetOptions) -> Result<Policy, AdapterError> {
+    match &options.profile {
+        None => Ok(base),
+        Some(settings) => base
+            .with_settings(settings)
+            .map_err(|e| AdapterError::new(format!("--profile: {e}"))),
+    }
+}
+
+/// Fails unless `target` declares every choice of `settings` (a target that is not ours
+/// runs under the profile it declares; `--profile` only states what that must be).
+fn require_declared(target: &dyn Implementation, settings: &str) -> Result<(), AdapterError> {
+    let wanted =
+        Policy::parse_settings(settings).map_err(|e| AdapterError::new(format!("--profile: {e}")))?;
+    let declared = target.capabilities().profile;
+    let differs: Vec<String> = wanted
+        .iter()
+        .filter(|(flag, choice)| declared.get(*flag) != *choice)
+        .map(|(flag, choice)| {
+            format!("{} is {} there, not {choice}", flag.name(), declared.get(*flag))
+        })
+        .collect();
+    if differs.is_empty() {
+        Ok(())
+    } else {
+        Err(AdapterError::new(format!(
+            "the target declares another profile than --profile asks for: {}; the suite checks a target under the profile it declares",
+            differs.join(", ")
+        )))
+    }
+}
+
+fn open_target(name: &str, options: &TargetOptions) -> Result<Box<dyn Implementation>, AdapterError> {
     if options.setup == Setup::PublicApi {
         return open_public(name, options);
     }
     if name == "emulator" {
-        return Ok(Box::new(EmbeddedEmulator::start(options.timeout)?));
+        let profile = profile_over(Policy::default(), options)?;
+        return Ok(Box::new(EmbeddedEmulator::start_with(options.timeout, profile)?));
     }
     if name == "sample" {
-        return Ok(Box::new(Sample::new()));
+        let profile = profile_over(Policy::default(), options)?;
+        return Ok(Box::new(Sample::with_profile(profile)));
     }
     if let Some(bug) = name.strip_prefix("bugzoo:") {
         let bug = Bug::from_name(bug).ok_or_else(|| {
@@ -94,7 +144,8 @@ pub fn open(name: &str, options: &TargetOptions) -> Result<Box<dyn Implementatio
                 names.join(", ")
             ))
         })?;
-        return Ok(Box::new(Sample::with_bug(bug)));
+        let profile = profile_over(bug.profile(), options)?;
+        return Ok(Box::new(Sample::with_bug(bug).under(profile)));
     }
     if let Some(command) = name.strip_prefix("cmd:") {
         let mut words = command.split_whitespace().map(str::to_owned);
@@ -139,6 +190,7 @@ fn open_public(
         let stub = Arc::new(UserInfoStub::start("127.0.0.1:0")?);
         let settings = Settings {
             userinfo_url: Some(stub.url().to_owned()),
+            profile: profile_over(Policy::default(), options)?,
             ..Settings::default()
         };
         let server = Emulator::start(settings).map_err(AdapterError::new)?;
@@ -214,8 +266,14 @@ pub struct EmbeddedEmulator {
 impl EmbeddedEmulator {
     /// Starts the emulator on an ephemeral loopback port and connects to it.
     pub fn start(timeout: Duration) -> Result<EmbeddedEmulator, AdapterError> {
+        EmbeddedEmulator::start_with(timeout, Policy::default())
+    }
+
+    /// [`EmbeddedEmulator::start`] under another policy profile.
+    pub fn start_with(timeout: Duration, profile: Policy) -> Result<EmbeddedEmulator, AdapterError> {
         let settings = Settings {
             control: true,
+            profile,
             ..Settings::default()
         };
         let server = Emulator::start(settings).map_err(AdapterError::new)?;

@@ -8,15 +8,14 @@
 //! from `select`, tuples and `prop_map`, so proptest shrinks a failing case toward the first
 //! (simplest) choice of each part.
 
-use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use migrate_model::{Member, MemberStatus, Organization, UserInfoBody, UserInfoReply, World};
+use migrate_model::{MemberStatus, World};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::BoxedStrategy;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// One generated case: the world, the clock and the raw request body.
 #[derive(Clone, Debug, PartialEq)]
@@ -206,74 +205,6 @@ pub const ORG_VALUES: &[&str] = &[
     " acme",
 ];
 
-fn person(id: &str, email: &str, status: MemberStatus, roles: &[&str]) -> Member {
-    Member {
-        member_id: id.into(),
-        email: email.into(),
-        status,
-        roles: roles.iter().map(|r| r.to_string()).collect(),
-        name: id.trim_start_matches("member-").to_owned(),
-    }
-}
-
-fn raw(status: u16, bytes: &[u8]) -> UserInfoReply {
-    UserInfoReply::Http {
-        status,
-        body: UserInfoBody::Raw(bytes.to_vec()),
-    }
-}
-
-/// The UserInfo directory: good tokens for each member and every kind of failure.
-fn directory() -> BTreeMap<String, UserInfoReply> {
-    [
-        ("tok-ada", UserInfoReply::email("ada@acme.test")),
-        ("tok-ada-upper", UserInfoReply::email("ADA@ACME.TEST")),
-        ("tok-bob", UserInfoReply::email("Bob@Acme.test")),
-        ("tok-bob-lower", UserInfoReply::email("bob@acme.test")),
-        ("tok-pat", UserInfoReply::email("pat@acme.test")),
-        ("tok-ivy", UserInfoReply::email("ivy@acme.test")),
-        ("tok-dee", UserInfoReply::email("dee@acme.test")),
-        ("tok-zed", UserInfoReply::email("zed@beta.test")),
-        ("tok-del", UserInfoReply::email("del@delta.test")),
-        ("tok-nobody", UserInfoReply::email("nobody@acme.test")),
-        ("tok-unreachable", UserInfoReply::Unreachable),
-        ("tok-500", raw(500, br#"{"email":"ada@acme.test"}"#)),
-        ("tok-302", raw(302, b"")),
-        ("tok-html", raw(200, b"<html>ok</html>")),
-        ("tok-array", UserInfoReply::ok(json!(["ada@acme.test"]))),
-        ("tok-no-email", UserInfoReply::ok(json!({"sub": "x"}))),
-        ("tok-email-number", UserInfoReply::ok(json!({"email": 42}))),
-        ("tok-email-two-at", UserInfoReply::email("ada@acme@test")),
-        ("tok-email-space", UserInfoReply::email(" ada@acme.test")),
-        (
-            "tok-email-nbsp",
-            UserInfoReply::email("ada@acme.test\u{a0}"),
-        ),
-        (
-            "tok-unverified",
-            UserInfoReply::ok(json!({"email": "ada@acme.test", "email_verified": false})),
-        ),
-        (
-            "tok-dup-email",
-            raw(
-                200,
-                br#"{"email":"nobody@acme.test","email":"ada@acme.test"}"#,
-            ),
-        ),
-        (
-            "tok-lone",
-            raw(200, br#"{"email":"ada@acme.test","x":"\ud800"}"#),
-        ),
-        (
-            "tok-bom",
-            raw(200, b"\xEF\xBB\xBF{\"email\":\"ada@acme.test\"}"),
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
-}
-
 /// Tokens of the directory, good ones first, plus one it does not know.
 pub const TOKENS: &[&str] = &[
     "tok-ada",
@@ -315,63 +246,10 @@ fn big_template() -> String {
     format!(r#"{{"big":"{}","keep":1}}"#, "t".repeat(3980))
 }
 
-/// The base world, with ada's status and the project maximum chosen by the case.
+/// The base world, with ada's status and the project maximum chosen by the case: the shared
+/// rich world of `model/testdata/rich-world.json` ([`migrate_model::testworld`]).
 pub fn world(ada_status: MemberStatus, project_max: i64, template: &str) -> World {
-    use MemberStatus::*;
-    World {
-        project_id: "project-test-11111111".into(),
-        project_max_session_minutes: project_max,
-        claims_template: match migrate_model::json::to_serde_exact(template.as_bytes()) {
-            Ok(Value::Object(map)) => map,
-            _ => serde_json::Map::new(),
-        },
-        organizations: vec![
-            Organization {
-                organization_id: "organization-test-acme".into(),
-                slug: "acme".into(),
-                external_id: Some("ext-acme".into()),
-                name: "Acme".into(),
-                members: vec![
-                    person(
-                        "member-ada",
-                        "ada@acme.test",
-                        ada_status,
-                        &["stytch_member", "admin"],
-                    ),
-                    person("member-bob", "Bob@Acme.test", Active, &[]),
-                    person("member-pat", "pat@acme.test", Pending, &[]),
-                    person("member-ivy", "ivy@acme.test", Invited, &["viewer"]),
-                    person("member-dee", "dee@acme.test", Deleted, &[]),
-                ],
-            },
-            Organization {
-                organization_id: "organization-test-beta".into(),
-                slug: "beta".into(),
-                external_id: Some("acme".into()),
-                name: "Beta".into(),
-                members: vec![
-                    person("member-zed", "zed@beta.test", Active, &[]),
-                    person("member-ada-beta", "ada@acme.test", Active, &[]),
-                    person("member-dee-beta", "dee@acme.test", Active, &[]),
-                ],
-            },
-            Organization {
-                organization_id: "organization-test-gamma".into(),
-                slug: "organization-test-beta".into(),
-                external_id: None,
-                name: "Gamma".into(),
-                members: vec![person("member-ada-gamma", "ada@acme.test", Active, &[])],
-            },
-            Organization {
-                organization_id: "organization-test-delta".into(),
-                slug: "Delta".into(),
-                external_id: Some("ext-delta".into()),
-                name: "Delta".into(),
-                members: vec![person("member-del", "del@delta.test", Active, &[])],
-            },
-        ],
-        userinfo: directory(),
-    }
+    migrate_model::testworld::rich_world(ada_status, project_max, template)
 }
 
 // ---- Request pieces ---------------------------------------------------------------------

@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use migrate_model::{MemberStatus, UserInfoBody, UserInfoReply, World};
+use migrate_model::{MemberStatus, Policy, UserInfoBody, UserInfoReply, World};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -76,6 +76,10 @@ pub struct Config {
     /// Organizations (and their members) to preload.
     #[serde(default)]
     pub organizations: Vec<OrganizationConfig>,
+    /// The policy profile: a choice for any of the open points of model/SPEC.md section 2,
+    /// flag name to choice name (`"reserved-claims" = "reject"`); the rest keep the default.
+    #[serde(default)]
+    pub profile: BTreeMap<String, String>,
 }
 
 /// `[userinfo]`.
@@ -157,6 +161,8 @@ pub struct Settings {
     pub max_request_bytes: usize,
     /// Whether the test-control routes (`/_conformance/*`) are on.
     pub control: bool,
+    /// The policy profile the engine follows and declares.
+    pub profile: Policy,
 }
 
 impl Default for Settings {
@@ -203,6 +209,12 @@ impl Config {
         }
         if let Some(url) = &self.userinfo.url {
             check_userinfo_url(url)?;
+        }
+        let mut profile = Policy::default();
+        for (flag, choice) in &self.profile {
+            profile
+                .set_by_name(flag, choice)
+                .map_err(|e| ConfigError(format!("[profile]: {e}")))?;
         }
         let mut world = World {
             project_id,
@@ -259,6 +271,7 @@ impl Config {
                 .unwrap_or(DEFAULT_USERINFO_MAX_BYTES),
             max_request_bytes,
             control: false,
+            profile,
         })
     }
 }

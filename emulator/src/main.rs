@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::Parser;
 use migrate_emulator::config::{check_userinfo_url, Config};
 use migrate_emulator::engine::{Bug, Engine};
+use migrate_model::Policy;
 use migrate_emulator::server::{serve, AppState};
 
 /// A local Stytch-compatible B2B server for the session Migrate flow. Point an official
@@ -33,9 +34,14 @@ struct Cli {
     /// The external UserInfo URL (overrides the file).
     #[arg(long, value_name = "URL")]
     userinfo_url: Option<String>,
-    /// Serve a mutant of the implementation (`migrate-conformance bugzoo --list` names them).
+    /// Serve a mutant of the implementation (`migrate-conformance bugzoo --list` names them);
+    /// it runs under the profile it is wrong under, with `--profile` applied over that.
     #[arg(long, value_name = "NAME")]
     bug: Option<String>,
+    /// The policy profile as `FLAG=CHOICE,...` (flags and choices in model/SPEC.md section
+    /// 2), applied over the file's `[profile]`.
+    #[arg(long, value_name = "FLAG=CHOICE,...")]
+    profile: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -77,15 +83,30 @@ fn run(cli: Cli) -> Result<(), String> {
     }
     let mut settings = config.settings().map_err(|e| e.to_string())?;
     settings.control = cli.control;
+    let over = |base: Policy| match &cli.profile {
+        None => Ok(base),
+        Some(text) => base
+            .with_settings(text)
+            .map_err(|e| format!("--profile: {e}")),
+    };
     let engine = match &cli.bug {
-        None => Engine::new(),
-        Some(name) => Engine::with_bug(Bug::from_name(name).ok_or_else(|| {
-            let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
-            format!(
-                "no mutant named {name:?}; mutants are: {}",
-                names.join(", ")
-            )
-        })?),
+        None => {
+            settings.profile = over(settings.profile)?;
+            Engine::with_profile(settings.profile)
+        }
+        Some(name) => {
+            let bug = Bug::from_name(name).ok_or_else(|| {
+                let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+                format!(
+                    "no mutant named {name:?}; mutants are: {}",
+                    names.join(", ")
+                )
+            })?;
+            let mut engine = Engine::with_bug(bug);
+            settings.profile = over(bug.profile())?;
+            engine.set_profile(settings.profile);
+            engine
+        }
     };
     let project_id = settings.world.project_id.clone();
     let control = settings.control;

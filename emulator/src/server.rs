@@ -515,9 +515,11 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Starts the correct engine with `settings` on an ephemeral loopback port.
+    /// Starts the correct engine with `settings` (its profile among them) on an ephemeral
+    /// loopback port.
     pub fn start(settings: Settings) -> Result<Emulator, String> {
-        Emulator::start_with(Engine::new(), settings, "127.0.0.1:0")
+        let engine = Engine::with_profile(settings.profile);
+        Emulator::start_with(engine, settings, "127.0.0.1:0")
     }
 
     /// Starts `engine` (a mutant, say) with `settings` on `listen`. The socket is bound

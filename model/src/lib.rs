@@ -56,6 +56,7 @@ pub mod policy;
 pub mod request;
 pub mod response;
 mod rules;
+pub mod testworld;
 mod world;
 
 use std::borrow::Cow;

@@ -273,6 +273,8 @@ policy_flags! {
 pub enum PolicyError {
     /// No flag has this name.
     UnknownFlag(String),
+    /// A setting that is not `FLAG=CHOICE`.
+    NotASetting(String),
     /// The flag has no choice of this name.
     UnknownChoice {
         /// The flag.
@@ -295,6 +297,9 @@ impl fmt::Display for PolicyError {
                     all.join(", ")
                 )
             }
+            PolicyError::NotASetting(text) => {
+                write!(f, "{text:?} is not a policy setting FLAG=CHOICE")
+            }
             PolicyError::UnknownChoice {
                 flag,
                 choice,
@@ -315,6 +320,49 @@ impl Policy {
     pub fn set_by_name(&mut self, flag: &str, choice: &str) -> Result<(), PolicyError> {
         let f = Flag::from_name(flag).ok_or_else(|| PolicyError::UnknownFlag(flag.to_owned()))?;
         self.set(f, choice)
+    }
+
+    /// This policy with the settings of `text` applied: `FLAG=CHOICE` pairs separated by
+    /// commas (`reserved-claims=reject,slug-case=ascii-insensitive`), as command lines and
+    /// configuration write a profile. An empty text changes nothing.
+    pub fn with_settings(mut self, text: &str) -> Result<Policy, PolicyError> {
+        for (flag, choice) in Policy::parse_settings(text)? {
+            self.set(flag, choice)?;
+        }
+        Ok(self)
+    }
+
+    /// The `FLAG=CHOICE` pairs of a settings text (see [`Policy::with_settings`]), each flag
+    /// and choice checked.
+    pub fn parse_settings(text: &str) -> Result<Vec<(Flag, &'static str)>, PolicyError> {
+        let mut settings = Vec::new();
+        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (flag, choice) = pair
+                .split_once('=')
+                .ok_or_else(|| PolicyError::NotASetting(pair.to_owned()))?;
+            let f = Flag::from_name(flag.trim())
+                .ok_or_else(|| PolicyError::UnknownFlag(flag.trim().to_owned()))?;
+            let choice = choice.trim();
+            let known = f.choices().into_iter().find(|c| *c == choice).ok_or_else(|| {
+                PolicyError::UnknownChoice {
+                    flag: f.name(),
+                    choice: choice.to_owned(),
+                    expected: f.choices(),
+                }
+            })?;
+            settings.push((f, known));
+        }
+        Ok(settings)
+    }
+
+    /// The settings text of the flags on which this policy differs from the default, in the
+    /// table's order (`""` for the default profile); [`Policy::with_settings`] reads it back.
+    pub fn settings(&self) -> String {
+        self.non_default_flags()
+            .into_iter()
+            .map(|f| format!("{}={}", f.name(), self.get(f)))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// The flags on which this policy differs from the default.

@@ -476,6 +476,26 @@ fn policy_round_trips_by_name_and_as_json() {
 }
 
 #[test]
+fn profiles_as_settings_text_round_trip_and_bad_ones_are_named() {
+    let p = Policy::default()
+        .with_settings(" slug-case=ascii-insensitive, reserved-claims=reject ,")
+        .expect("valid settings");
+    assert_eq!(p.settings(), "reserved-claims=reject,slug-case=ascii-insensitive");
+    assert_eq!(Policy::default().with_settings(&p.settings()), Ok(p));
+    assert_eq!(Policy::default().settings(), "");
+    assert_eq!(Policy::default().with_settings(""), Ok(Policy::default()));
+    let errors = [
+        ("slug-case", "\"slug-case\" is not a policy setting FLAG=CHOICE"),
+        ("slug-case=fuzzy", "unknown choice \"fuzzy\" for policy flag slug-case; choices are: exact, ascii-insensitive"),
+        ("nope=x", "unknown policy flag \"nope\""),
+    ];
+    for (text, message) in errors {
+        let e = Policy::default().with_settings(text).expect_err(text);
+        assert!(e.to_string().starts_with(message), "{text}: {e}");
+    }
+}
+
+#[test]
 fn every_policy_flag_has_a_rule() {
     for flag in Flag::ALL {
         assert!(

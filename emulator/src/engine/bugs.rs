@@ -3,8 +3,10 @@
 
 use std::fmt;
 
+use migrate_model::Policy;
+
 macro_rules! bugs {
-    ($($(#[doc = $doc:literal])* $Variant:ident => $name:literal, $describe:literal;)+) => {
+    ($($(#[doc = $doc:literal])* $Variant:ident => $name:literal $(under $flag:literal = $choice:literal)?, $describe:literal;)+) => {
         /// One deliberate deviation from the spec (a mutant of the sample implementation).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
@@ -35,6 +37,14 @@ macro_rules! bugs {
             pub fn describe(self) -> &'static str {
                 match self {
                     $(Bug::$Variant => $describe,)+
+                }
+            }
+
+            /// The policy setting (`FLAG=CHOICE`) this mutant is wrong under, if it is wrong
+            /// only under a non-default choice of one flag.
+            pub fn setting(self) -> Option<(&'static str, &'static str)> {
+                match self {
+                    $(Bug::$Variant => None $(.or(Some(($flag, $choice))))?,)+
                 }
             }
         }
@@ -105,6 +115,82 @@ bugs! {
     /// The external token is echoed back.
     SessionTokenReused => "session-token-reused",
         "the response's session_token is the external IdP's token instead of a new Stytch token";
+
+    // Mutants wrong only under one flag's non-default choice (each runs under that choice).
+
+    /// Namespaced keys are dropped, not refused, under `reserved-claims = reject`.
+    RejectMissesNamespaced => "reject-misses-namespaced" under "reserved-claims" = "reject",
+        "under reserved-claims=reject only the registered names are refused; a https://stytch.com/ key is dropped silently";
+    /// The Go measure forgets the HTML escapes.
+    GoJsonNoHtmlEscape => "go-json-no-html-escape" under "claims-size-measure" = "go-json",
+        "the Go size measure is computed with SetEscapeHTML(false): < > & count one byte instead of six";
+    /// The 4000-byte limit is exclusive.
+    Limit4000Exclusive => "limit-4000-exclusive" under "claims-size-limit" = "4000",
+        "the 4000-byte limit is checked with >= instead of >, so claims of exactly 4000 bytes are refused";
+    /// Ignoring the request claims drops the template too.
+    IgnoredClaimsDropTemplate => "ignored-claims-drop-template" under "claims-without-duration" = "ignore",
+        "without a duration the whole claims step is skipped, so the template's claims are lost too";
+    /// An explicit null duration is still the default.
+    NullDurationAccepted => "null-duration-accepted" under "null-duration" = "bad_request",
+        "under null-duration=bad_request an explicit null is still read as absent (Option<i32> swallows it)";
+    /// Only a literal `0` counts as absent.
+    MinusZeroNotAbsent => "minus-zero-not-absent" under "zero-duration" = "absent",
+        "under zero-duration=absent the check compares the text with \"0\", so -0 is still invalid";
+    /// A fraction is truncated.
+    IntegralFloatTruncates => "integral-float-truncates" under "integral-float" = "accept",
+        "under integral-float=accept the duration is cast to an integer, so 60.5 is accepted as 60";
+    /// A positive int32 overflow keeps the range error.
+    PositiveOverflowOutOfRange => "positive-overflow-out-of-range" under "int32-overflow" = "bad_request",
+        "under int32-overflow=bad_request only a negative overflow is bad_request; 2147483648 is still out of range";
+    /// The default is refused at a maximum of exactly 60.
+    DefaultRejectAt60 => "default-reject-at-60" under "default-above-project-max" = "reject",
+        "under default-above-project-max=reject the check is max <= 60, so a project maximum of exactly 60 refuses the default";
+    /// Duplicates are refused at the top level only.
+    DuplicatesTopLevelOnly => "duplicates-top-level-only" under "duplicate-keys" = "bad_request",
+        "under duplicate-keys=bad_request only the top-level object is checked; a duplicate inside the claims passes";
+    /// Exact numbers are normalized through a double.
+    ExactTextThroughDouble => "exact-text-through-double" under "number-precision" = "exact-text",
+        "under number-precision=exact-text finite numbers still go through a double (9007199254740993 becomes 9007199254740992); only overflow keeps its text";
+    /// Lone surrogates are dropped, not replaced.
+    LoneSurrogateDropped => "lone-surrogate-dropped" under "lone-surrogate" = "replace",
+        "under lone-surrogate=replace an escaped lone surrogate is removed instead of becoming U+FFFD";
+    /// External ids are looked up before ids.
+    ExternalBeforeId => "external-before-id" under "org-lookup-order" = "id-external-slug",
+        "under org-lookup-order=id-external-slug the external id is tried even before the organization id";
+    /// External ids are matched ignoring case too.
+    ExternalIdCaseInsensitive => "external-id-case-insensitive" under "slug-case" = "ascii-insensitive",
+        "under slug-case=ascii-insensitive the lookup lower-cases its input for every key, so external ids match ignoring case too";
+    /// The UserInfo email is lower-cased before the exact compare.
+    EmailLowercasedBeforeExact => "email-lowercased-before-exact" under "email-case" = "exact",
+        "under email-case=exact the UserInfo email is normalized to lower case first, so ADA@ACME.TEST matches ada@acme.test";
+    /// Invited members still migrate.
+    ActiveOnlyAllowsInvited => "active-only-allows-invited" under "member-status" = "active-only",
+        "under member-status=active-only the filter excludes pending members but forgets invited ones";
+    /// Only a JSON `false` counts as unverified.
+    UnverifiedStringAccepted => "unverified-string-accepted" under "unverified-email" = "reject",
+        "under unverified-email=reject only a JSON false is refused; the string \"false\" passes";
+    /// Emptied objects are removed one level only.
+    RemoveWithoutCascade => "remove-without-cascade" under "empty-object-after-delete" = "remove",
+        "under empty-object-after-delete=remove an object emptied by nulls goes, but its parent left empty by that stays as {}";
+    /// A limit of 512 levels remains under `nesting-limit = none`.
+    NestingLimit512 => "nesting-limit-512" under "nesting-limit" = "none",
+        "under nesting-limit=none the parser keeps its own depth limit of 512 levels";
+    /// Every validation failure becomes `bad_request`.
+    AnyApplicableBadRequest => "any-applicable-bad-request" under "error-precedence" = "any-applicable",
+        "under error-precedence=any-applicable every duration failure is answered as bad_request, which no step gives for a number in range";
+}
+
+impl Bug {
+    /// The policy profile the mutant declares: the default, with its flag on the choice it is
+    /// wrong under ([`Bug::setting`]).
+    pub fn profile(self) -> Policy {
+        let mut profile = Policy::default();
+        if let Some((flag, choice)) = self.setting() {
+            // The table's names are checked by a test.
+            let _ = profile.set_by_name(flag, choice);
+        }
+        profile
+    }
 }
 
 impl fmt::Display for Bug {
@@ -128,5 +214,24 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), Bug::ALL.len());
         assert_eq!(Bug::from_name("no-such-bug"), None);
+    }
+
+    #[test]
+    fn every_flag_has_a_mutant_wrong_only_under_its_other_choice() {
+        let mut flags = Vec::new();
+        for bug in Bug::ALL {
+            if let Some((flag, choice)) = bug.setting() {
+                let mut p = migrate_model::Policy::default();
+                p.set_by_name(flag, choice).expect("a known flag and choice");
+                assert_ne!(p, migrate_model::Policy::default(), "{bug}: a non-default choice");
+                assert_eq!(bug.profile(), p);
+                flags.push(flag);
+            } else {
+                assert_eq!(bug.profile(), migrate_model::Policy::default());
+            }
+        }
+        for flag in migrate_model::Flag::ALL {
+            assert!(flags.contains(&flag.name()), "no mutant for {}", flag.name());
+        }
     }
 }

@@ -1,13 +1,49 @@
-//! Session custom claims: reading them with IEEE-754 double numbers, dropping protected keys,
-//! the deep merge, and the size measure.
+//! Session custom claims: reading them (numbers as IEEE-754 doubles, or as their exact text),
+//! dropping protected keys, the deep merge, and the two size measures.
+//!
+//! Claims have their own value type, [`Claim`], rather than `serde_json::Value`: under
+//! `number-precision = exact-text` a number keeps the text the client sent (`1e400`,
+//! `9007199254740993`, `-0`, `1.50`), which a `Value` cannot hold without serde_json's
+//! `arbitrary_precision` feature, and that feature would change serde_json for every crate
+//! linked with the emulator. A number is written back with `RawValue`, byte for byte.
 
+use std::collections::BTreeMap;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 use super::wire;
 
-/// A claims map.
-pub type Claims = Map<String, Value>;
+/// A claims map (keys in byte order; the order is not observable in JSON).
+pub type Claims = BTreeMap<String, Claim>;
+
+/// A claim value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Claim {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number.
+    Number(ClaimNumber),
+    /// A string.
+    String(String),
+    /// An array.
+    Array(Vec<Claim>),
+    /// An object.
+    Object(Claims),
+}
+
+/// A claims number, as the project's `number-precision` holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClaimNumber {
+    /// A finite double (`number-precision = double`).
+    Double(f64),
+    /// The exact text the client sent (`number-precision = exact-text`).
+    Exact(String),
+}
 
 /// Top-level claim names the JWT itself uses; they are never taken from custom claims.
 pub const RESERVED_CLAIMS: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
@@ -15,11 +51,17 @@ pub const RESERVED_CLAIMS: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat"
 /// The prefix of Stytch's own namespaced JWT claims.
 pub const STYTCH_NAMESPACE: &str = "https://stytch.com/";
 
-/// The largest final claims map, in bytes of its RFC 8785 canonical JSON.
-pub const MAX_CLAIMS_BYTES: usize = 4096;
-
 /// Integers up to this magnitude are exact doubles, and are written as integers.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// How numbers are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Numbers {
+    /// As the nearest double; one with none (`1e400`) is an error.
+    Doubles,
+    /// As their text.
+    ExactText,
+}
 
 /// Why claims could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,62 +73,71 @@ pub enum ReadError {
 }
 
 /// Reads an object's raw text into claims. Duplicate keys keep the last value, and only kept
-/// values are examined. The caller has bounded the nesting, which bounds the recursion.
-pub fn read_object(text: &str) -> Result<Claims, ReadError> {
+/// values are examined. Recursive: the engine runs deep bodies on a large stack.
+pub fn read_object(text: &str, numbers: Numbers) -> Result<Claims, ReadError> {
     let fields = wire::parse_object(text).map_err(|_| ReadError::Grammar)?;
     fields
         .into_iter()
-        .map(|(key, raw)| Ok((key, read_value(raw)?)))
+        .map(|(key, raw)| Ok((key, read_value(raw, numbers)?)))
         .collect()
 }
 
-fn read_value(raw: &RawValue) -> Result<Value, ReadError> {
+fn read_value(raw: &RawValue, numbers: Numbers) -> Result<Claim, ReadError> {
     let text = raw.get().trim_matches([' ', '\t', '\n', '\r']);
     match text.as_bytes().first() {
-        Some(b'{') => read_object(text).map(Value::Object),
+        Some(b'{') => read_object(text, numbers).map(Claim::Object),
         Some(b'[') => wire::parse_array(text)
             .map_err(|_| ReadError::Grammar)?
             .into_iter()
-            .map(read_value)
+            .map(|item| read_value(item, numbers))
             .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
-        Some(b'-' | b'0'..=b'9') => {
-            // Rust's float parser rounds to nearest, like the IEEE-754 conversion we promise:
-            // 1e-400 underflows to 0, and 1e400 overflows to infinity, which we refuse.
-            let x: f64 = text.parse().map_err(|_| ReadError::Grammar)?;
-            if x.is_finite() {
-                Ok(number(x))
-            } else {
-                Err(ReadError::Unrepresentable)
+            .map(Claim::Array),
+        Some(b'-' | b'0'..=b'9') => match numbers {
+            Numbers::ExactText => Ok(Claim::Number(ClaimNumber::Exact(text.to_owned()))),
+            Numbers::Doubles => {
+                // Rust's float parser rounds to nearest, like the IEEE-754 conversion we
+                // promise: 1e-400 underflows to 0, and 1e400 overflows to infinity.
+                let x: f64 = text.parse().map_err(|_| ReadError::Grammar)?;
+                if x.is_finite() {
+                    Ok(Claim::Number(ClaimNumber::Double(x)))
+                } else {
+                    Err(ReadError::Unrepresentable)
+                }
             }
-        }
-        _ => serde_json::from_str(text).map_err(|_| ReadError::Grammar),
+        },
+        Some(b'"') => serde_json::from_str(text)
+            .map(Claim::String)
+            .map_err(|_| ReadError::Grammar),
+        Some(b't') => Ok(Claim::Bool(true)),
+        Some(b'f') => Ok(Claim::Bool(false)),
+        Some(b'n') => Ok(Claim::Null),
+        _ => Err(ReadError::Grammar),
     }
 }
 
-/// A double as a JSON number: exact integers as integers (so `-0` becomes `0`), the rest as
-/// doubles.
-pub fn number(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() <= MAX_SAFE_INTEGER {
-        // Exact: |x| <= 2^53 and integral.
-        Value::from(x as i64)
-    } else {
-        Number::from_f64(x).map_or(Value::Null, Value::Number)
-    }
+/// The configured template as claims, its numbers held as request numbers are.
+pub fn from_template(template: &serde_json::Map<String, Value>, numbers: Numbers) -> Claims {
+    template
+        .iter()
+        .map(|(k, v)| (k.clone(), from_json(v, numbers)))
+        .collect()
 }
 
-/// The configured template with every number held as a double, as request claims are.
-pub fn to_doubles(value: &Value) -> Value {
+/// A JSON value as a claim, its numbers held as `numbers` says.
+pub fn from_json(value: &Value, numbers: Numbers) -> Claim {
     match value {
-        Value::Number(n) => n.as_f64().map_or(Value::Null, number),
-        Value::Array(items) => Value::Array(items.iter().map(to_doubles).collect()),
-        Value::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(k, v)| (k.clone(), to_doubles(v)))
-                .collect(),
-        ),
-        other => other.clone(),
+        Value::Null => Claim::Null,
+        Value::Bool(b) => Claim::Bool(*b),
+        Value::Number(n) => match numbers {
+            Numbers::ExactText => Claim::Number(ClaimNumber::Exact(n.to_string())),
+            Numbers::Doubles => n
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .map_or(Claim::Null, |x| Claim::Number(ClaimNumber::Double(x))),
+        },
+        Value::String(s) => Claim::String(s.clone()),
+        Value::Array(items) => Claim::Array(items.iter().map(|v| from_json(v, numbers)).collect()),
+        Value::Object(fields) => Claim::Object(from_template(fields, numbers)),
     }
 }
 
@@ -133,41 +184,61 @@ pub struct MergeRules {
     pub store_top_level_null: bool,
     /// Nested nulls are stored instead of deleting.
     pub store_nested_null: bool,
+    /// An object that the update's nulls leave empty is removed (`empty-object-after-delete =
+    /// remove`), and the test repeats one level up.
+    pub remove_emptied: bool,
+    /// With `remove_emptied`, an object emptied only by such a removal stays (a mutant).
+    pub remove_without_cascade: bool,
 }
 
 /// Deep-merges `update` into `base`: a null deletes, an object over an object merges, an
 /// object over anything else is merged into `{}` (so its nulls vanish), anything else
-/// replaces. Objects left empty stay as `{}`. Arrays are values: replaced whole, kept as given.
+/// replaces. Arrays are values: replaced whole, kept as given. Objects the nulls empty stay
+/// as `{}`, or go under [`MergeRules::remove_emptied`].
 pub fn merge(base: &mut Claims, update: Claims, rules: MergeRules) {
     merge_at(base, update, rules, true);
 }
 
-fn merge_at(base: &mut Claims, update: Claims, rules: MergeRules, top: bool) {
+/// Merges one level; returns whether an object below was removed for being emptied.
+fn merge_at(base: &mut Claims, update: Claims, rules: MergeRules, top: bool) -> bool {
+    let mut removed_child = false;
     for (key, value) in update {
         match value {
-            Value::Null => {
+            Claim::Null => {
                 let store = if top {
                     rules.store_top_level_null
                 } else {
                     rules.store_nested_null
                 };
                 if store {
-                    base.insert(key, Value::Null);
+                    base.insert(key, Claim::Null);
                 } else {
                     base.remove(&key);
                 }
             }
-            Value::Object(fields) => {
+            Claim::Object(fields) => {
                 let deep = !(top && rules.shallow_top_level);
-                match base.get_mut(&key) {
-                    Some(Value::Object(existing)) if deep => {
-                        merge_at(existing, fields, rules, false);
+                // Emptied: an object that had members and has none after the merge, or a
+                // new object whose members all vanished. An explicit `{}` is never emptied.
+                let (emptied, by_removal) = match base.get_mut(&key) {
+                    Some(Claim::Object(existing)) if deep => {
+                        let had = !existing.is_empty();
+                        let below = merge_at(existing, fields, rules, false);
+                        (had && existing.is_empty(), below)
                     }
                     _ => {
+                        let given = !fields.is_empty();
                         let mut fresh = Claims::new();
-                        merge_at(&mut fresh, fields, rules, false);
-                        base.insert(key, Value::Object(fresh));
+                        let below = merge_at(&mut fresh, fields, rules, false);
+                        let emptied = given && fresh.is_empty();
+                        base.insert(key.clone(), Claim::Object(fresh));
+                        (emptied, below)
                     }
+                };
+                let cascade_ok = !(rules.remove_without_cascade && by_removal);
+                if rules.remove_emptied && emptied && cascade_ok {
+                    base.remove(&key);
+                    removed_child = true;
                 }
             }
             other => {
@@ -175,62 +246,215 @@ fn merge_at(base: &mut Claims, update: Claims, rules: MergeRules, top: bool) {
             }
         }
     }
+    removed_child
 }
 
-/// The size of a claims map: bytes of its RFC 8785 canonical JSON.
-pub fn canonical_size(claims: &Claims) -> Result<usize, serde_json::Error> {
-    serde_json_canonicalizer::to_vec(claims).map(|bytes| bytes.len())
+/// Which serialization measures the claims' size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// RFC 8785 canonical JSON.
+    Jcs,
+    /// Go 1.22+ `json.Marshal` of a `map[string]any`.
+    GoJson {
+        /// Escape `<` `>` `&` as Go does (a mutant forgets).
+        html_escape: bool,
+    },
+}
+
+/// The size in bytes of `claims` under `measure` (no whitespace, UTF-8).
+pub fn size(claims: &Claims, measure: Measure) -> usize {
+    let mut out = String::new();
+    write_object(claims, measure, &mut out);
+    out.len()
+}
+
+/// Writes an object with its members in the measure's order.
+fn write_object(claims: &Claims, measure: Measure, out: &mut String) {
+    let mut keys: Vec<&String> = claims.keys().collect();
+    if measure == Measure::Jcs {
+        // RFC 8785: by UTF-16 code units (the map's order is by bytes, which differs above
+        // U+FFFF against U+E000..U+FFFF).
+        keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    }
+    out.push('{');
+    for (i, key) in keys.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(key, measure, out);
+        out.push(':');
+        if let Some(value) = claims.get(key) {
+            write_value(value, measure, out);
+        }
+    }
+    out.push('}');
+}
+
+fn write_value(value: &Claim, measure: Measure, out: &mut String) {
+    match value {
+        Claim::Null => out.push_str("null"),
+        Claim::Bool(true) => out.push_str("true"),
+        Claim::Bool(false) => out.push_str("false"),
+        Claim::Number(ClaimNumber::Exact(text)) => out.push_str(text),
+        Claim::Number(ClaimNumber::Double(x)) => {
+            if *x == 0.0 && x.is_sign_negative() && measure != Measure::Jcs {
+                // Go writes the sign of negative zero; ECMAScript does not.
+                out.push_str("-0");
+            } else {
+                // Go's FormatFloat(x, 'f' or 'e', -1, 64) picks the same digits and switch
+                // points as ECMAScript's Number::toString.
+                out.push_str(ryu_js::Buffer::new().format(*x));
+            }
+        }
+        Claim::String(s) => write_string(s, measure, out),
+        Claim::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(item, measure, out);
+            }
+            out.push(']');
+        }
+        Claim::Object(fields) => write_object(fields, measure, out),
+    }
+}
+
+fn write_string(s: &str, measure: Measure, out: &mut String) {
+    let html = matches!(measure, Measure::GoJson { html_escape: true });
+    let go = matches!(measure, Measure::GoJson { .. });
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '\u{2028}' | '\u{2029}' if go => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+impl Serialize for Claim {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Claim::Null => serializer.serialize_unit(),
+            Claim::Bool(b) => serializer.serialize_bool(*b),
+            Claim::Number(ClaimNumber::Double(x)) => {
+                if x.fract() == 0.0 && x.abs() <= MAX_SAFE_INTEGER {
+                    // Exact: |x| <= 2^53 and integral (so `-0` is written `0`).
+                    serializer.serialize_i64(*x as i64)
+                } else {
+                    serializer.serialize_f64(*x)
+                }
+            }
+            Claim::Number(ClaimNumber::Exact(text)) => {
+                // The text passed the grammar check, so it is a valid raw value.
+                match RawValue::from_string(text.clone()) {
+                    Ok(raw) => raw.serialize(serializer),
+                    Err(e) => Err(serde::ser::Error::custom(e)),
+                }
+            }
+            Claim::String(s) => serializer.serialize_str(s),
+            Claim::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Claim::Object(fields) => {
+                let mut map = serializer.serialize_map(Some(fields.len()))?;
+                for (k, v) in fields {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn obj(v: Value) -> Claims {
-        v.as_object().cloned().unwrap()
+    fn read(text: &str) -> Claims {
+        read_object(text, Numbers::Doubles).expect("claims")
+    }
+
+    fn json(claims: &Claims) -> String {
+        serde_json::to_string(claims).expect("serializes")
     }
 
     #[test]
-    fn numbers_are_doubles() {
-        let c =
-            read_object(r#"{"a":9007199254740993,"b":1e-400,"c":-0,"d":1.5,"e":[1e2]}"#).unwrap();
+    fn numbers_are_doubles_or_exact_text() {
+        let c = read(r#"{"a":9007199254740993,"b":1e-400,"c":-0,"d":1.5,"e":[1e2]}"#);
+        assert_eq!(json(&c), r#"{"a":9007199254740992,"b":0,"c":0,"d":1.5,"e":[100]}"#);
         assert_eq!(
-            Value::Object(c),
-            json!({"a": 9007199254740992i64, "b": 0, "c": 0, "d": 1.5, "e": [100]})
-        );
-        assert_eq!(
-            read_object(r#"{"a":{"b":[1e400]}}"#),
+            read_object(r#"{"a":{"b":[1e400]}}"#, Numbers::Doubles),
             Err(ReadError::Unrepresentable)
         );
-        assert!(read_object(r#"{"a":1e400,"a":1}"#).is_ok());
-        assert!(read_object(r#"{"a":1.7976931348623158e308}"#).is_ok());
+        assert!(read_object(r#"{"a":1e400,"a":1}"#, Numbers::Doubles).is_ok());
+        let text = r#"{"a":9007199254740993,"b":1e400,"c":-0,"d":1.50}"#;
+        let exact = read_object(text, Numbers::ExactText).expect("exact");
+        assert_eq!(json(&exact), text);
+        assert_eq!(size(&exact, Measure::Jcs), text.len());
     }
 
     #[test]
     fn merge_rules() {
-        let mut base = obj(json!({"a": {"x": 1, "y": 2}, "s": 1, "arr": [1]}));
-        let update = obj(json!({
-            "a": {"x": null, "z": {"n": null}},
-            "s": {"k": null, "v": 1},
-            "arr": [null],
-            "gone": null,
-            "e": {"q": null},
-        }));
+        let mut base = read(r#"{"a":{"x":1,"y":2},"s":1,"arr":[1]}"#);
+        let update = read(
+            r#"{"a":{"x":null,"z":{"n":null}},"s":{"k":null,"v":1},"arr":[null],"gone":null,"e":{"q":null}}"#,
+        );
         merge(&mut base, update, MergeRules::default());
         assert_eq!(
-            Value::Object(base),
-            json!({"a": {"y": 2, "z": {}}, "s": {"v": 1}, "arr": [null], "e": {}})
+            json(&base),
+            r#"{"a":{"y":2,"z":{}},"arr":[null],"e":{},"s":{"v":1}}"#
         );
     }
 
     #[test]
-    fn canonical_size_uses_jcs() {
-        let c = obj(json!({"b": 1e21, "a": -0.0, "c": "é"}));
-        assert_eq!(
-            serde_json_canonicalizer::to_string(&c).unwrap(),
-            r#"{"a":0,"b":1e+21,"c":"é"}"#
+    fn remove_emptied_cascades_but_keeps_explicit_empty_objects() {
+        let rules = MergeRules {
+            remove_emptied: true,
+            ..MergeRules::default()
+        };
+        let base = read(r#"{"a":{"b":{"c":1}},"k":{"x":1},"keep":{}}"#);
+        let update = read(
+            r#"{"a":{"b":{"c":null}},"k":{"x":null,"y":{}},"n":{"m":{"q":null}},"keep":{"z":null}}"#,
         );
-        assert_eq!(canonical_size(&c).unwrap(), 26);
+        let mut merged = base.clone();
+        merge(&mut merged, update.clone(), rules);
+        assert_eq!(json(&merged), r#"{"k":{"y":{}},"keep":{}}"#);
+        // Without the cascade, the parents of the removed objects stay as `{}`.
+        let mut merged = base;
+        let no_cascade = MergeRules {
+            remove_without_cascade: true,
+            ..rules
+        };
+        merge(&mut merged, update, no_cascade);
+        assert_eq!(json(&merged), r#"{"a":{},"k":{"y":{}},"keep":{},"n":{}}"#);
+    }
+
+    #[test]
+    fn the_two_measures() {
+        let text = r#"{"b":1e21,"a":-0.0,"c":"é<\u2028","d":[1e-7,0.1]}"#;
+        let c = read(text);
+        let jcs = serde_json_canonicalizer::to_string(
+            &serde_json::from_str::<Value>(text).expect("JSON"),
+        )
+        .expect("canonical");
+        assert_eq!(size(&c, Measure::Jcs), jcs.len());
+        let go = r#"{"a":-0,"b":1e+21,"c":"é\u003c\u2028","d":[1e-7,0.1]}"#;
+        assert_eq!(size(&c, Measure::GoJson { html_escape: true }), go.len());
     }
 }

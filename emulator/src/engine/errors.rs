@@ -43,6 +43,10 @@ error_kinds! {
     UnableToRepresentCustomClaimsJson => "unable_to_represent_custom_claims_json", 400;
     /// The final claims are above the size limit.
     CustomClaimsTooLarge => "custom_claims_too_large", 400;
+    /// A reserved claim (`iss`, `sub`, ...) in the request claims (`reserved-claims = reject`).
+    ReservedClaimsInCustomClaims => "reserved_claims_in_custom_claims", 400;
+    /// A `https://stytch.com/` key in the request claims (`reserved-claims = reject`).
+    StytchClaimsInCustomClaims => "stytch_claims_in_custom_claims", 400;
     /// No organization has that id, slug or external id (404: decided, see SPEC.md).
     OrganizationNotFound => "organization_not_found", 404;
     /// The UserInfo endpoint failed or answered something unusable.

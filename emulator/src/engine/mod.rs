@@ -35,6 +35,12 @@ mod response;
 mod store;
 mod wire;
 
+use migrate_model::policy::{
+    ClaimsSizeLimit, ClaimsSizeMeasure, ClaimsWithoutDuration, DefaultAboveProjectMax,
+    DuplicateKeys, EmailCase, EmptyObjectAfterDelete, ErrorPrecedence, Int32Overflow,
+    IntegralFloat, LoneSurrogate, MemberStatusPolicy, NestingLimit, NullDuration,
+    NumberPrecision, OrgLookupOrder, ReservedClaims, SlugCase, UnverifiedEmail, ZeroDuration,
+};
 use migrate_model::{MemberStatus, Policy, World};
 use serde_json::{json, Value};
 
@@ -43,8 +49,8 @@ pub use errors::{ApiError, ErrorKind};
 pub use management::{NewMember, NewOrganization};
 pub use store::UserInfoResponse;
 
-use claims::{Claims, MergeRules, Protect};
-use request::DurationField;
+use claims::{Claims, Measure, MergeRules, Numbers, Protect};
+use request::{DurationField, DurationRules};
 use response::{
     AuthenticationFactor, MemberObject, MemberSession, MigrateResponse, OrganizationClaim,
     OrganizationObject, SessionAttributes, SessionClaim,
@@ -56,6 +62,32 @@ const DEFAULT_SESSION_MINUTES: i64 = 60;
 
 /// The session JWT's lifetime, whatever the session's.
 const JWT_LIFETIME_SECONDS: i64 = 300;
+
+/// The deepest body the emulator reads under `nesting-limit = none` (documented in its
+/// README): deeper bodies get `bad_request` with a message naming this limit.
+pub const MAX_UNLIMITED_DEPTH: usize = 100_000;
+
+/// Bodies nested deeper than this are handled on a thread with a stack sized for them.
+const DEEP: usize = 128;
+
+/// Runs `f` on a thread whose stack holds `depth` levels of the recursive readers and writers
+/// (debug builds take several KiB per level).
+fn on_deep_stack<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> T {
+    let stack = (32 << 20) + depth.saturating_mul(8 << 10);
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("migrate-deep".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, f)
+        {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: this one will have to do.
+            Err(_) => unreachable!("cannot start a thread for a deep body"),
+        }
+    })
+}
 
 /// An HTTP answer: the status and the JSON body.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,6 +133,8 @@ pub struct Pending {
     organization_id: String,
     minutes: i64,
     request_claims: Option<Claims>,
+    /// How deep the body nests (a deep one finishes on a large stack too).
+    depth: usize,
     /// Where to get the UserInfo reply.
     pub userinfo: UserInfoCall,
 }
@@ -117,6 +151,7 @@ impl Pending {
 pub struct Engine {
     store: Store,
     bug: Option<Bug>,
+    profile: Policy,
 }
 
 impl Engine {
@@ -125,17 +160,32 @@ impl Engine {
         Engine::default()
     }
 
-    /// A mutant: the implementation with `bug`.
-    pub fn with_bug(bug: Bug) -> Engine {
+    /// The implementation under another policy profile.
+    pub fn with_profile(profile: Policy) -> Engine {
         Engine {
-            bug: Some(bug),
+            profile,
             ..Engine::default()
         }
     }
 
-    /// The policy profile this implementation follows (the default one).
+    /// A mutant: the implementation with `bug`, under the profile the bug is wrong under
+    /// ([`Bug::profile`]).
+    pub fn with_bug(bug: Bug) -> Engine {
+        Engine {
+            bug: Some(bug),
+            profile: bug.profile(),
+            ..Engine::default()
+        }
+    }
+
+    /// The policy profile this implementation follows.
     pub fn profile(&self) -> Policy {
-        Policy::default()
+        self.profile
+    }
+
+    /// Switches to another policy profile (the state stays).
+    pub fn set_profile(&mut self, profile: Policy) {
+        self.profile = profile;
     }
 
     /// The JWKS (`{"keys": [...]}`) that verifies this process's session JWTs.
@@ -192,7 +242,20 @@ impl Engine {
     /// Steps 1 to 6: the body, its fields and the organization. `Err` is the answer.
     pub fn begin(&self, body: &[u8], now: i64) -> Result<Pending, Response> {
         let request_id = new_request_id();
-        self.begin_steps(body, now, &request_id)
+        let depth = wire::depth(body);
+        let steps = || self.begin_steps(body, now, &request_id);
+        let result = if depth > DEEP && self.profile.nesting_limit == NestingLimit::Unlimited {
+            if depth > MAX_UNLIMITED_DEPTH {
+                Err(ApiError::bad_request(format!(
+                    "the body nests {depth} levels deep; this emulator reads at most {MAX_UNLIMITED_DEPTH} under nesting-limit=none"
+                )))
+            } else {
+                on_deep_stack(depth, steps)
+            }
+        } else {
+            steps()
+        };
+        result
             .map_err(|error| Response::error(&error, request_id.clone()))
             .map(|mut pending| {
                 pending.request_id = request_id;
@@ -213,6 +276,21 @@ impl Engine {
     /// concurrent calls sign in parallel.
     pub fn finish_unsigned(&mut self, pending: Pending, userinfo: UserInfoResponse) -> Finished {
         let request_id = pending.request_id.clone();
+        if pending.depth > DEEP {
+            let depth = pending.depth;
+            return on_deep_stack(depth, move || {
+                self.finish_unsigned_here(pending, userinfo, request_id)
+            });
+        }
+        self.finish_unsigned_here(pending, userinfo, request_id)
+    }
+
+    fn finish_unsigned_here(
+        &mut self,
+        pending: Pending,
+        userinfo: UserInfoResponse,
+        request_id: String,
+    ) -> Finished {
         match self.finish_steps(pending, userinfo) {
             Ok(unsigned) => Finished::ToSign(unsigned),
             Err(error) => Finished::Answer(Response::error(&error, request_id)),
@@ -223,18 +301,65 @@ impl Engine {
         self.bug == Some(bug)
     }
 
+    /// How this project reads JSON documents (request and UserInfo bodies).
+    fn lexical(&self) -> wire::Lexical {
+        let p = &self.profile;
+        wire::Lexical {
+            max_depth: match p.nesting_limit {
+                NestingLimit::Levels128 => Some(wire::MAX_DEPTH),
+                NestingLimit::Unlimited if self.has(Bug::NestingLimit512) => Some(512),
+                NestingLimit::Unlimited => None,
+            },
+            reject_duplicates: p.duplicate_keys == DuplicateKeys::BadRequest,
+            duplicates_top_level_only: self.has(Bug::DuplicatesTopLevelOnly),
+            replace_lone_surrogates: p.lone_surrogate == LoneSurrogate::Replace,
+            drop_lone_surrogates: self.has(Bug::LoneSurrogateDropped),
+        }
+    }
+
+    /// How claims numbers are held.
+    fn numbers(&self) -> Numbers {
+        match self.profile.number_precision {
+            NumberPrecision::Double => Numbers::Doubles,
+            NumberPrecision::ExactText if self.has(Bug::ExactTextThroughDouble) => {
+                Numbers::Doubles
+            }
+            NumberPrecision::ExactText => Numbers::ExactText,
+        }
+    }
+
     fn begin_steps(&self, body: &[u8], now: i64, request_id: &str) -> Result<Pending, ApiError> {
+        let p = self.profile;
+        let document = wire::read_document(body, self.lexical())
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
         let fields =
-            wire::parse_document(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+            wire::parse_object(&document.text).map_err(|e| ApiError::bad_request(e.to_string()))?;
         let external_token = request::required_string(&fields, request::SESSION_TOKEN)?;
         let organization_key = request::required_string(&fields, request::ORGANIZATION_ID)?;
-        let looked_up_early = if self.has(Bug::WrongPrecedence) {
+        // Under any-applicable precedence any failing step's error will do: this service
+        // looks the organization up first, as a database-backed one might.
+        let look_up_first = self.has(Bug::WrongPrecedence)
+            || p.error_precedence == ErrorPrecedence::AnyApplicable;
+        let looked_up_early = if look_up_first {
             Some(self.find_organization(&organization_key)?)
         } else {
             None
         };
-        let minutes = self.session_minutes(request::duration_field(&fields)?)?;
-        let request_claims = request::custom_claims(&fields)?;
+        let duration_rules = DurationRules {
+            accept_integral_float: p.integral_float == IntegralFloat::Accept,
+            int32_overflow_bad_request: p.int32_overflow == Int32Overflow::BadRequest,
+            truncate_fraction: self.has(Bug::IntegralFloatTruncates),
+            positive_overflow_out_of_range: self.has(Bug::PositiveOverflowOutOfRange),
+        };
+        let minutes = request::duration_field(&fields, duration_rules)
+            .and_then(|field| self.session_minutes(field));
+        let minutes = match minutes {
+            Err(e) if self.has(Bug::AnyApplicableBadRequest) => {
+                Err(ApiError::bad_request(e.message.to_string()))
+            }
+            other => other,
+        }?;
+        let request_claims = self.request_claims(&fields)?;
         let organization = match looked_up_early {
             Some(found) => found,
             None => self.find_organization(&organization_key)?,
@@ -258,8 +383,47 @@ impl Engine {
             organization_id,
             minutes,
             request_claims,
+            depth: document.depth,
             userinfo,
         })
+    }
+
+    /// Step 5: the request's claims, or none (`Ok(None)` also when they are ignored for want
+    /// of a duration).
+    fn request_claims(&self, fields: &wire::RawObject<'_>) -> Result<Option<Claims>, ApiError> {
+        let p = self.profile;
+        if let Some(error) = request::claims_type_error(fields) {
+            return Err(error);
+        }
+        let ignore_without_duration = p.claims_without_duration == ClaimsWithoutDuration::Ignore
+            && request::gives_no_duration(
+                fields,
+                p.null_duration == NullDuration::Absent,
+                p.zero_duration == ZeroDuration::Absent,
+                p.integral_float == IntegralFloat::Accept,
+            );
+        if ignore_without_duration {
+            return Ok(None);
+        }
+        let claims = request::custom_claims(fields, self.numbers())?;
+        if p.reserved_claims == ReservedClaims::Reject {
+            if let Some(claims) = &claims {
+                if let Some(key) = claims.keys().find(|k| claims::is_reserved(k)) {
+                    return Err(ApiError::new(
+                        ErrorKind::ReservedClaimsInCustomClaims,
+                        format!("session_custom_claims may not set the reserved claim {key:?}"),
+                    ));
+                }
+                let namespaced = claims.keys().find(|k| claims::is_namespaced(k));
+                if let (Some(key), false) = (namespaced, self.has(Bug::RejectMissesNamespaced)) {
+                    return Err(ApiError::new(
+                        ErrorKind::StytchClaimsInCustomClaims,
+                        format!("session_custom_claims may not set Stytch's claim {key:?}"),
+                    ));
+                }
+            }
+        }
+        Ok(claims)
     }
 
     fn finish_steps(
@@ -278,7 +442,7 @@ impl Engine {
                     "the organization was removed during the call",
                 )
             })?;
-        let email = userinfo_email(userinfo)?;
+        let email = self.userinfo_email(userinfo)?;
         let member = self.find_member(organization, &email)?;
         let claims = self.final_claims(pending.request_claims)?;
         let body = self.start_session(SessionInput {
@@ -297,25 +461,30 @@ impl Engine {
 
     /// Step 4: the session length in minutes.
     fn session_minutes(&self, field: DurationField) -> Result<i64, ApiError> {
+        let p = self.profile;
         let project_max = self.store.max_session_minutes;
         let minutes = match field {
-            DurationField::Null if self.has(Bug::NullDurationRejected) => {
+            DurationField::Null
+                if p.null_duration == NullDuration::BadRequest
+                    && !self.has(Bug::NullDurationAccepted)
+                    || self.has(Bug::NullDurationRejected) =>
+            {
                 return Err(ApiError::bad_request(
                     "session_duration_minutes must be an integer",
                 ));
             }
-            DurationField::Absent | DurationField::Null => {
-                let default = if self.has(Bug::Default60Seconds) {
-                    DEFAULT_SESSION_MINUTES / 60
-                } else if self.has(Bug::Default60Hours) {
-                    DEFAULT_SESSION_MINUTES * 60
-                } else {
-                    DEFAULT_SESSION_MINUTES
-                };
-                // A project that allows less than the default gets its own maximum.
-                return Ok(default.min(project_max));
+            DurationField::Minutes {
+                minutes: 0,
+                negative_zero,
+            } if p.zero_duration == ZeroDuration::Absent
+                && !(negative_zero && self.has(Bug::MinusZeroNotAbsent)) =>
+            {
+                return self.default_minutes(project_max);
             }
-            DurationField::Minutes(minutes) => i64::from(minutes),
+            DurationField::Absent | DurationField::Null => {
+                return self.default_minutes(project_max);
+            }
+            DurationField::Minutes { minutes, .. } => i64::from(minutes),
         };
         let lowest = if self.has(Bug::DurationMinOffByOne) {
             DURATION_BOUNDS.0 - 1
@@ -344,45 +513,107 @@ impl Engine {
         Ok(minutes)
     }
 
-    /// Step 6: the organization by id, then slug, then external id (all exact).
-    fn find_organization(&self, key: &str) -> Result<usize, ApiError> {
-        let by_id = self.store.organization_by_id(key);
-        let by_slug = self.store.organization_by_slug(key);
-        let first = if self.has(Bug::SlugBeforeId) {
-            by_slug.or(by_id)
+    /// The length of a session the request gives no duration for.
+    fn default_minutes(&self, project_max: i64) -> Result<i64, ApiError> {
+        let default = if self.has(Bug::Default60Seconds) {
+            DEFAULT_SESSION_MINUTES / 60
+        } else if self.has(Bug::Default60Hours) {
+            DEFAULT_SESSION_MINUTES * 60
         } else {
-            by_id.or(by_slug)
+            DEFAULT_SESSION_MINUTES
         };
-        first
-            .or_else(|| self.store.organization_by_external_id(key))
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorKind::OrganizationNotFound,
-                    "no organization has this organization_id, slug or external id",
-                )
-            })
+        let too_long = if self.has(Bug::DefaultRejectAt60) {
+            project_max <= default
+        } else {
+            project_max < default
+        };
+        if too_long && self.profile.default_above_project_max == DefaultAboveProjectMax::Reject {
+            return Err(ApiError::new(
+                ErrorKind::InvalidSessionDuration,
+                format!(
+                    "the default session duration of {default} minutes exceeds the project's maximum of {project_max}"
+                ),
+            ));
+        }
+        // A project that allows less than the default gets its own maximum.
+        Ok(default.min(project_max))
     }
 
-    /// Step 8: the organization's member with that email (ignoring ASCII case), not deleted.
+    /// Step 6: the organization by id, then slug and external id in the profile's order.
+    fn find_organization(&self, key: &str) -> Result<usize, ApiError> {
+        let p = self.profile;
+        let store = &self.store;
+        let by_id = || store.organization_by_id(key);
+        let by_slug = || match p.slug_case {
+            SlugCase::Exact => store.organization_by_slug(key),
+            SlugCase::AsciiInsensitive => store.organization_by_slug_ignoring_ascii_case(key),
+        };
+        let by_external_id = || {
+            if p.slug_case == SlugCase::AsciiInsensitive && self.has(Bug::ExternalIdCaseInsensitive)
+            {
+                store.organization_by_external_id_ignoring_ascii_case(key)
+            } else {
+                store.organization_by_external_id(key)
+            }
+        };
+        let found = if self.has(Bug::SlugBeforeId) {
+            by_slug().or_else(by_id).or_else(by_external_id)
+        } else if self.has(Bug::ExternalBeforeId) {
+            by_external_id().or_else(by_id).or_else(by_slug)
+        } else {
+            match p.org_lookup_order {
+                OrgLookupOrder::IdSlugExternal => {
+                    by_id().or_else(by_slug).or_else(by_external_id)
+                }
+                OrgLookupOrder::IdExternalSlug => {
+                    by_id().or_else(by_external_id).or_else(by_slug)
+                }
+            }
+        };
+        found.ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::OrganizationNotFound,
+                "no organization has this organization_id, slug or external id",
+            )
+        })
+    }
+
+    /// Step 8: the organization's member with that email (by the profile's comparison) whose
+    /// status may migrate.
     fn find_member(&self, organization: usize, email: &str) -> Result<MemberRef, ApiError> {
+        let p = self.profile;
         let scope: Vec<usize> = if self.has(Bug::OtherOrgMemberAccepted) {
             (0..self.store.organizations().len()).collect()
         } else {
             vec![organization]
+        };
+        let lowered;
+        let email = if self.has(Bug::EmailLowercasedBeforeExact) {
+            lowered = email.to_lowercase();
+            lowered.as_str()
+        } else {
+            email
         };
         for org in scope {
             let Some(record) = self.store.organization(org) else {
                 continue;
             };
             let found = record.members.iter().position(|m| {
-                let email_matches = if self.has(Bug::EmailCaseSensitive) {
+                let email_matches = if self.has(Bug::EmailCaseSensitive)
+                    || p.email_case == EmailCase::Exact
+                {
                     m.email == email
                 } else {
                     m.email.eq_ignore_ascii_case(email)
                 };
-                let may_migrate = match m.status {
-                    MemberStatus::Active | MemberStatus::Pending | MemberStatus::Invited => true,
-                    MemberStatus::Deleted => self.has(Bug::DeletedMemberAccepted),
+                let may_migrate = match (m.status, p.member_status) {
+                    (MemberStatus::Active, _) => true,
+                    (MemberStatus::Pending | MemberStatus::Invited, MemberStatusPolicy::ActivePendingInvited) => true,
+                    (MemberStatus::Invited, MemberStatusPolicy::ActiveOnly) => {
+                        self.has(Bug::ActiveOnlyAllowsInvited)
+                    }
+                    (MemberStatus::Pending, MemberStatusPolicy::ActiveOnly) => false,
+                    (MemberStatus::Deleted, _) => self.has(Bug::DeletedMemberAccepted),
                 };
                 email_matches && may_migrate
             });
@@ -401,16 +632,31 @@ impl Engine {
 
     /// Step 9: the template, the request's claims merged on top, and the size limit.
     fn final_claims(&self, request_claims: Option<Claims>) -> Result<Claims, ApiError> {
+        let p = self.profile;
+        let remove_emptied = p.empty_object_after_delete == EmptyObjectAfterDelete::Remove;
         let rules = MergeRules {
             shallow_top_level: self.has(Bug::ShallowMerge),
             store_top_level_null: self.has(Bug::NullStored),
             store_nested_null: self.has(Bug::NestedNullIgnored),
+            remove_emptied,
+            remove_without_cascade: self.has(Bug::RemoveWithoutCascade),
         };
-        let mut template = self.store.claims_template.clone();
-        claims::drop_protected(&mut template, Protect::ALL);
         let mut merged = Claims::new();
-        claims::merge(&mut merged, template, rules);
+        let skip_template = request_claims.is_none()
+            && self.has(Bug::IgnoredClaimsDropTemplate)
+            && p.claims_without_duration == ClaimsWithoutDuration::Ignore;
+        if !skip_template {
+            let mut template = claims::from_template(&self.store.claims_template, self.numbers());
+            claims::drop_protected(&mut template, Protect::ALL);
+            claims::merge(&mut merged, template, rules);
+        }
 
+        let measure = match p.claims_size_measure {
+            ClaimsSizeMeasure::Jcs => Measure::Jcs,
+            ClaimsSizeMeasure::GoJson => Measure::GoJson {
+                html_escape: !self.has(Bug::GoJsonNoHtmlEscape),
+            },
+        };
         let mut request_size = None;
         if let Some(mut update) = request_claims {
             claims::drop_protected(
@@ -421,28 +667,102 @@ impl Engine {
                 },
             );
             if self.has(Bug::SizeBeforeMerge) {
-                request_size = Some(claims::canonical_size(&update));
+                request_size = Some(claims::size(&update, measure));
             }
             claims::merge(&mut merged, update, rules);
         }
         let size = if self.has(Bug::SizeBeforeMerge) {
-            request_size.unwrap_or(Ok(0))
+            request_size.unwrap_or(0)
         } else {
-            claims::canonical_size(&merged)
-        }
-        .map_err(|e| internal(format!("cannot measure the claims: {e}")))?;
-        let limit = if self.has(Bug::SizeLimit4000) {
-            4000
-        } else {
-            claims::MAX_CLAIMS_BYTES
+            claims::size(&merged, measure)
         };
-        if size > limit {
+        let limit = match p.claims_size_limit {
+            _ if self.has(Bug::SizeLimit4000) => 4000,
+            ClaimsSizeLimit::Bytes4096 => 4096,
+            ClaimsSizeLimit::Bytes4000 => 4000,
+        };
+        let too_large = if self.has(Bug::Limit4000Exclusive) {
+            size >= limit
+        } else {
+            size > limit
+        };
+        if too_large {
             return Err(ApiError::new(
                 ErrorKind::CustomClaimsTooLarge,
                 format!("the session's custom claims take {size} bytes, more than {limit}"),
             ));
         }
         Ok(merged)
+    }
+
+    /// Step 7: the email the external UserInfo endpoint gives for the token.
+    fn userinfo_email(&self, reply: UserInfoResponse) -> Result<String, ApiError> {
+        let unexpected =
+            |why: String| ApiError::new(ErrorKind::MigrateFromExternalUnexpectedResponse, why);
+        let body = match reply {
+            UserInfoResponse::Unreachable => {
+                return Err(unexpected(
+                    "the external UserInfo endpoint could not be reached".into(),
+                ))
+            }
+            UserInfoResponse::Unusable(why) => {
+                return Err(unexpected(format!(
+                    "the external UserInfo reply is unusable: {why}"
+                )))
+            }
+            UserInfoResponse::Http { status, .. } if !(200..=299).contains(&status) => {
+                return Err(unexpected(format!(
+                    "the external UserInfo endpoint answered HTTP {status}"
+                )))
+            }
+            UserInfoResponse::Http { body, .. } => body,
+        };
+        // The reply is read by the same rules as a request body.
+        let read = |body: &[u8]| -> Result<(Option<String>, Option<Unverified>), wire::WireError> {
+            let document = wire::read_document(body, self.lexical())?;
+            let fields = wire::parse_object(&document.text)?;
+            let email = fields
+                .get("email")
+                .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
+            // `false`, or a string whose value is exactly "false" (however escaped).
+            let verified = fields.get("email_verified").and_then(|raw| match raw.get() {
+                "false" => Some(Unverified::Json),
+                text => serde_json::from_str::<String>(text)
+                    .ok()
+                    .filter(|s| s == "false")
+                    .map(|_| Unverified::Text),
+            });
+            Ok((email, verified))
+        };
+        let depth = wire::depth(&body);
+        let parsed = if depth > DEEP && self.profile.nesting_limit == NestingLimit::Unlimited {
+            if depth > MAX_UNLIMITED_DEPTH {
+                Err(wire::WireError::TooDeep)
+            } else {
+                on_deep_stack(depth, || read(&body))
+            }
+        } else {
+            read(&body)
+        };
+        let (email, verified) = parsed
+            .map_err(|e| unexpected(format!("the external UserInfo reply is unusable: {e}")))?;
+        let missing = |why: &str| {
+            ApiError::new(ErrorKind::MigrateFromExternalMissingUserinfo, why.to_owned())
+        };
+        let email = email
+            .filter(|email| is_valid_email(email))
+            .ok_or_else(|| missing("the external UserInfo reply has no valid email"))?;
+        if self.profile.unverified_email == UnverifiedEmail::Reject {
+            let unverified = match verified {
+                Some(Unverified::Json) => true,
+                Some(Unverified::Text) => !self.has(Bug::UnverifiedStringAccepted),
+                None => false,
+            };
+            if unverified {
+                return Err(missing("the external UserInfo reply says the email is not verified"));
+            }
+        }
+        Ok(email)
     }
 
     /// Step 10: the session, its JWT's payload and the response body (its `session_jwt`
@@ -478,15 +798,16 @@ impl Engine {
             now.checked_add(JWT_LIFETIME_SECONDS)
                 .ok_or_else(|| internal("the JWT's expiry is out of range".into()))?
         };
-        payload.insert("sub".into(), json!(member.id));
-        payload.insert("iss".into(), json!(format!("stytch.com/{project_id}")));
-        payload.insert("aud".into(), json!([project_id]));
-        payload.insert("iat".into(), json!(now));
-        payload.insert("nbf".into(), json!(now));
-        payload.insert("exp".into(), json!(jwt_exp));
+        let ours = |value: Value| claims::from_json(&value, Numbers::Doubles);
+        payload.insert("sub".into(), ours(json!(member.id)));
+        payload.insert("iss".into(), ours(json!(format!("stytch.com/{project_id}"))));
+        payload.insert("aud".into(), ours(json!([project_id])));
+        payload.insert("iat".into(), ours(json!(now)));
+        payload.insert("nbf".into(), ours(json!(now)));
+        payload.insert("exp".into(), ours(json!(jwt_exp)));
         payload.insert(
             "https://stytch.com/session".into(),
-            to_value(&SessionClaim {
+            ours(to_value(&SessionClaim {
                 id: &member_session_id,
                 started_at: &started_at,
                 last_accessed_at: &started_at,
@@ -494,14 +815,14 @@ impl Engine {
                 attributes: SessionAttributes::default(),
                 authentication_factors: &factors,
                 roles: &member.roles,
-            })?,
+            })?),
         );
         payload.insert(
             "https://stytch.com/organization".into(),
-            to_value(&OrganizationClaim {
+            ours(to_value(&OrganizationClaim {
                 organization_id: &organization.id,
                 slug: &organization.slug,
-            })?,
+            })?),
         );
         if self.has(Bug::StytchClaimOverrides) {
             for (key, value) in input.claims {
@@ -602,6 +923,15 @@ impl Unsigned {
     }
 }
 
+/// An `email_verified` that says no.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unverified {
+    /// JSON `false`.
+    Json,
+    /// The string `"false"`.
+    Text,
+}
+
 /// What step 10 starts from.
 #[derive(Debug)]
 struct SessionInput<'a> {
@@ -612,42 +942,6 @@ struct SessionInput<'a> {
     minutes: i64,
     now: i64,
     claims: &'a Claims,
-}
-
-/// Step 7: the email the external UserInfo endpoint gives for the token.
-fn userinfo_email(reply: UserInfoResponse) -> Result<String, ApiError> {
-    let unexpected =
-        |why: String| ApiError::new(ErrorKind::MigrateFromExternalUnexpectedResponse, why);
-    let body = match reply {
-        UserInfoResponse::Unreachable => {
-            return Err(unexpected(
-                "the external UserInfo endpoint could not be reached".into(),
-            ))
-        }
-        UserInfoResponse::Unusable(why) => {
-            return Err(unexpected(format!(
-                "the external UserInfo reply is unusable: {why}"
-            )))
-        }
-        UserInfoResponse::Http { status, .. } if !(200..=299).contains(&status) => {
-            return Err(unexpected(format!(
-                "the external UserInfo endpoint answered HTTP {status}"
-            )))
-        }
-        UserInfoResponse::Http { body, .. } => body,
-    };
-    let fields = wire::parse_document(&body)
-        .map_err(|e| unexpected(format!("the external UserInfo reply is unusable: {e}")))?;
-    fields
-        .get("email")
-        .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
-        .filter(|email| is_valid_email(email))
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorKind::MigrateFromExternalMissingUserinfo,
-                "the external UserInfo reply has no valid email",
-            )
-        })
 }
 
 /// A valid email: exactly one `@`, text on both sides, no whitespace anywhere.

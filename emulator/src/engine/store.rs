@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use migrate_model::{MemberStatus, UserInfoBody, UserInfoReply, World};
 use serde_json::Value;
 
-use super::claims::{self, Claims};
 use super::wire::MAX_DEPTH;
 
 /// The smallest and largest session duration a project may configure, in minutes.
@@ -87,8 +86,9 @@ pub struct Store {
     pub project_id: String,
     /// The project's maximum session duration, in minutes.
     pub max_session_minutes: i64,
-    /// The claims template, numbers as doubles (protected keys and nulls still in it).
-    pub claims_template: Claims,
+    /// The claims template as configured (protected keys and nulls still in it); each call
+    /// reads its numbers as the profile says.
+    pub claims_template: serde_json::Map<String, Value>,
     organizations: Vec<OrganizationRecord>,
     by_id: HashMap<String, usize>,
     by_slug: HashMap<String, usize>,
@@ -112,10 +112,7 @@ impl Store {
         if depth(&template) > MAX_DEPTH {
             return Err("the claims template nests deeper than 128 levels".into());
         }
-        let claims_template = match claims::to_doubles(&template) {
-            Value::Object(map) => map,
-            _ => Claims::new(),
-        };
+        let claims_template = world.claims_template.clone();
         let mut store = Store {
             project_id: world.project_id.clone(),
             max_session_minutes: max,
@@ -256,6 +253,26 @@ impl Store {
     /// The organization with this external id.
     pub fn organization_by_external_id(&self, external_id: &str) -> Option<usize> {
         self.by_external_id.get(external_id).copied()
+    }
+
+    /// The first organization whose slug equals `slug` ignoring ASCII case (other characters
+    /// compare exactly).
+    pub fn organization_by_slug_ignoring_ascii_case(&self, slug: &str) -> Option<usize> {
+        self.organizations
+            .iter()
+            .position(|o| o.slug.eq_ignore_ascii_case(slug))
+    }
+
+    /// The first organization whose external id equals `external_id` ignoring ASCII case.
+    pub fn organization_by_external_id_ignoring_ascii_case(
+        &self,
+        external_id: &str,
+    ) -> Option<usize> {
+        self.organizations.iter().position(|o| {
+            o.external_id
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(external_id))
+        })
     }
 
     /// An organization row.

@@ -10,6 +10,7 @@
 //! value is only interpreted when a known field asks for it, so an unknown field may hold any
 //! valid JSON (even `1e400`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -34,6 +35,8 @@ pub enum WireError {
     Grammar,
     /// It is JSON, but not an object.
     NotAnObject,
+    /// An object has the same key twice (under `duplicate-keys = bad_request`).
+    DuplicateKey,
 }
 
 impl fmt::Display for WireError {
@@ -41,10 +44,11 @@ impl fmt::Display for WireError {
         f.write_str(match self {
             WireError::ByteOrderMark => "the body starts with a byte order mark",
             WireError::InvalidUtf8 => "the body is not valid UTF-8",
-            WireError::TooDeep => "the body nests deeper than 128 levels",
+            WireError::TooDeep => "the body nests deeper than the project allows",
             WireError::LoneSurrogate => "the body contains an escaped lone surrogate",
             WireError::Grammar => "the body is not valid JSON",
             WireError::NotAnObject => "the body is not a JSON object",
+            WireError::DuplicateKey => "the body has a duplicate key",
         })
     }
 }
@@ -52,10 +56,75 @@ impl fmt::Display for WireError {
 /// A JSON object whose values are kept as raw text (last duplicate wins).
 pub type RawObject<'a> = BTreeMap<String, &'a RawValue>;
 
-/// Reads a whole document that must be a JSON object.
+/// Reads a whole document that must be a JSON object (the default lexical rules).
+#[cfg(test)]
 pub fn parse_document(bytes: &[u8]) -> Result<RawObject<'_>, WireError> {
     let text = prescan(bytes)?;
     parse_object(text)
+}
+
+/// The lexical choices of a project's profile (`nesting-limit`, `duplicate-keys`,
+/// `lone-surrogate`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lexical {
+    /// The deepest nesting allowed (`None`: no limit).
+    pub max_depth: Option<usize>,
+    /// Refuse any duplicate key, at any depth.
+    pub reject_duplicates: bool,
+    /// Only duplicates at the top level are refused (a mutant).
+    pub duplicates_top_level_only: bool,
+    /// Turn an escaped lone surrogate into U+FFFD instead of refusing it.
+    pub replace_lone_surrogates: bool,
+    /// Drop an escaped lone surrogate instead (a mutant).
+    pub drop_lone_surrogates: bool,
+}
+
+impl Default for Lexical {
+    fn default() -> Lexical {
+        Lexical {
+            max_depth: Some(MAX_DEPTH),
+            reject_duplicates: false,
+            duplicates_top_level_only: false,
+            replace_lone_surrogates: false,
+            drop_lone_surrogates: false,
+        }
+    }
+}
+
+/// A document that passed the lexical checks: its text (lone surrogates rewritten if the
+/// rules say so) and how deep it nests.
+#[derive(Debug)]
+pub struct Document<'a> {
+    /// The text.
+    pub text: Cow<'a, str>,
+    /// The deepest nesting of arrays and objects (the top-level value is level 1).
+    pub depth: usize,
+}
+
+/// The lexical checks of `rules`, the grammar, and (when asked) the duplicate-key check.
+pub fn read_document(bytes: &[u8], rules: Lexical) -> Result<Document<'_>, WireError> {
+    let scan = scan(bytes, rules)?;
+    let text = if scan.surrogates.is_empty() {
+        Cow::Borrowed(scan.text)
+    } else {
+        let replacement = if rules.drop_lone_surrogates { "" } else { "\\ufffd" };
+        let mut out = String::with_capacity(scan.text.len());
+        let mut at = 0;
+        for start in scan.surrogates {
+            out.push_str(&scan.text[at..start]);
+            out.push_str(replacement);
+            at = start + 6;
+        }
+        out.push_str(&scan.text[at..]);
+        Cow::Owned(out)
+    };
+    if rules.reject_duplicates {
+        check_unique(&text, true, !rules.duplicates_top_level_only)?;
+    }
+    Ok(Document {
+        text,
+        depth: scan.depth,
+    })
 }
 
 /// Reads one object value (already lexically checked as part of its document).
@@ -88,18 +157,49 @@ pub fn prescan(bytes: &[u8]) -> Result<&str, WireError> {
 
 /// [`prescan`] with another depth limit.
 pub fn prescan_to_depth(bytes: &[u8], max_depth: usize) -> Result<&str, WireError> {
+    let rules = Lexical {
+        max_depth: Some(max_depth),
+        ..Lexical::default()
+    };
+    scan(bytes, rules).map(|s| s.text)
+}
+
+/// How deep a document nests (0 for one that is not UTF-8 text), whatever the limits.
+pub fn depth(bytes: &[u8]) -> usize {
+    let rules = Lexical {
+        max_depth: None,
+        replace_lone_surrogates: true,
+        ..Lexical::default()
+    };
+    scan(bytes, rules).map_or(0, |s| s.depth)
+}
+
+/// What [`scan`] found.
+struct Scan<'a> {
+    text: &'a str,
+    depth: usize,
+    /// Where each escaped lone surrogate (`\uXXXX`, 6 bytes) starts, when they are replaced.
+    surrogates: Vec<usize>,
+}
+
+/// BOM, UTF-8, depth and lone surrogates, in one pass over the bytes.
+fn scan(bytes: &[u8], rules: Lexical) -> Result<Scan<'_>, WireError> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         return Err(WireError::ByteOrderMark);
     }
     let text = std::str::from_utf8(bytes).map_err(|_| WireError::InvalidUtf8)?;
+    let keep = rules.replace_lone_surrogates || rules.drop_lone_surrogates;
     let b = text.as_bytes();
     let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut surrogates = Vec::new();
     let mut i = 0;
     while i < b.len() {
         match b[i] {
             b'{' | b'[' => {
                 depth += 1;
-                if depth > max_depth {
+                deepest = deepest.max(depth);
+                if rules.max_depth.is_some_and(|max| depth > max) {
                     return Err(WireError::TooDeep);
                 }
                 i += 1;
@@ -108,16 +208,34 @@ pub fn prescan_to_depth(bytes: &[u8], max_depth: usize) -> Result<&str, WireErro
                 depth = depth.saturating_sub(1);
                 i += 1;
             }
-            b'"' => i = scan_string(b, i + 1)?,
+            b'"' => {
+                i = scan_string(b, i + 1, &mut |at| {
+                    if keep {
+                        surrogates.push(at);
+                        Ok(())
+                    } else {
+                        Err(WireError::LoneSurrogate)
+                    }
+                })?
+            }
             _ => i += 1,
         }
     }
-    Ok(text)
+    Ok(Scan {
+        text,
+        depth: deepest,
+        surrogates,
+    })
 }
 
 /// Scans a string's contents from `i` (just after the opening quote); returns the index just
-/// after the closing quote (or the end of the text).
-fn scan_string(b: &[u8], mut i: usize) -> Result<usize, WireError> {
+/// after the closing quote (or the end of the text). Each escaped lone surrogate goes to
+/// `lone` with the index of its backslash.
+fn scan_string(
+    b: &[u8],
+    mut i: usize,
+    lone: &mut dyn FnMut(usize) -> Result<(), WireError>,
+) -> Result<usize, WireError> {
     while i < b.len() {
         match b[i] {
             b'"' => return Ok(i + 1),
@@ -128,6 +246,7 @@ fn scan_string(b: &[u8], mut i: usize) -> Result<usize, WireError> {
                         i += 2;
                         continue;
                     };
+                    let at = i;
                     i += 6;
                     match unit {
                         0xD800..=0xDBFF => {
@@ -136,10 +255,10 @@ fn scan_string(b: &[u8], mut i: usize) -> Result<usize, WireError> {
                                 .flatten();
                             match low {
                                 Some(0xDC00..=0xDFFF) => i += 6,
-                                _ => return Err(WireError::LoneSurrogate),
+                                _ => lone(at)?,
                             }
                         }
-                        0xDC00..=0xDFFF => return Err(WireError::LoneSurrogate),
+                        0xDC00..=0xDFFF => lone(at)?,
                         _ => {}
                     }
                 }
@@ -150,6 +269,60 @@ fn scan_string(b: &[u8], mut i: usize) -> Result<usize, WireError> {
         }
     }
     Ok(i)
+}
+
+/// An object's members in order, duplicates kept, values as raw text (numbers are only
+/// scanned, never converted, so `1e400` is fine).
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Members<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                    members.push(entry);
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// Refuses a duplicate key in the value `text`: in its own object members when `check`, and
+/// in every value below when `nested`. Recursive; deep documents run on a large stack.
+fn check_unique(text: &str, check: bool, nested: bool) -> Result<(), WireError> {
+    let text = text.trim_matches([' ', '\t', '\n', '\r']);
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            let Members(members) = serde_json::from_str(text).map_err(|_| WireError::Grammar)?;
+            if check {
+                let mut seen = std::collections::HashSet::with_capacity(members.len());
+                if !members.iter().all(|(key, _)| seen.insert(key.as_str())) {
+                    return Err(WireError::DuplicateKey);
+                }
+            }
+            if nested {
+                for (_, value) in members {
+                    check_unique(value.get(), true, true)?;
+                }
+            }
+            Ok(())
+        }
+        Some(b'[') if nested => parse_array(text)?
+            .into_iter()
+            .try_for_each(|item| check_unique(item.get(), true, true)),
+        _ => Ok(()),
+    }
 }
 
 /// The code unit of the four hex digits at `b[i..i + 4]`.
