@@ -104,14 +104,18 @@ fn profile_over(base: Policy, options: &TargetOptions) -> Result<Policy, Adapter
 /// Fails unless `target` declares every choice of `settings` (a target that is not ours
 /// runs under the profile it declares; `--profile` only states what that must be).
 fn require_declared(target: &dyn Implementation, settings: &str) -> Result<(), AdapterError> {
-    let wanted =
-        Policy::parse_settings(settings).map_err(|e| AdapterError::new(format!("--profile: {e}")))?;
+    let wanted = Policy::parse_settings(settings)
+        .map_err(|e| AdapterError::new(format!("--profile: {e}")))?;
     let declared = target.capabilities().profile;
     let differs: Vec<String> = wanted
         .iter()
         .filter(|(flag, choice)| declared.get(*flag) != *choice)
         .map(|(flag, choice)| {
-            format!("{} is {} there, not {choice}", flag.name(), declared.get(*flag))
+            format!(
+                "{} is {} there, not {choice}",
+                flag.name(),
+                declared.get(*flag)
+            )
         })
         .collect();
     if differs.is_empty() {
@@ -124,13 +128,19 @@ fn require_declared(target: &dyn Implementation, settings: &str) -> Result<(), A
     }
 }
 
-fn open_target(name: &str, options: &TargetOptions) -> Result<Box<dyn Implementation>, AdapterError> {
+fn open_target(
+    name: &str,
+    options: &TargetOptions,
+) -> Result<Box<dyn Implementation>, AdapterError> {
     if options.setup == Setup::PublicApi {
         return open_public(name, options);
     }
     if name == "emulator" {
         let profile = profile_over(Policy::default(), options)?;
-        return Ok(Box::new(EmbeddedEmulator::start_with(options.timeout, profile)?));
+        return Ok(Box::new(EmbeddedEmulator::start_with(
+            options.timeout,
+            profile,
+        )?));
     }
     if name == "sample" {
         let profile = profile_over(Policy::default(), options)?;
@@ -270,7 +280,10 @@ impl EmbeddedEmulator {
     }
 
     /// [`EmbeddedEmulator::start`] under another policy profile.
-    pub fn start_with(timeout: Duration, profile: Policy) -> Result<EmbeddedEmulator, AdapterError> {
+    pub fn start_with(
+        timeout: Duration,
+        profile: Policy,
+    ) -> Result<EmbeddedEmulator, AdapterError> {
         let settings = Settings {
             control: true,
             profile,

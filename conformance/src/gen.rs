@@ -8,7 +8,6 @@
 //! from `select`, tuples and `prop_map`, so proptest shrinks a failing case toward the first
 //! (simplest) choice of each part.
 
-
 use base64::Engine as _;
 use migrate_model::{MemberStatus, World};
 use proptest::prelude::*;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use clap::Parser;
 use migrate_emulator::config::{check_userinfo_url, Config};
 use migrate_emulator::engine::{Bug, Engine};
-use migrate_model::Policy;
 use migrate_emulator::server::{serve, AppState};
+use migrate_model::Policy;
 
 /// A local Stytch-compatible B2B server for the session Migrate flow. Point an official
 /// Stytch SDK at it (see the README) to test login code offline.

@@ -11,8 +11,6 @@
     reason = "the fuzz targets and the replay test each use a different part"
 )]
 
-use std::collections::BTreeMap;
-
 use migrate_model::canonical::{go_json, jcs, size, size_within, SizeMeasure};
 use migrate_model::claims::{drop_reserved, merge, merge_into_empty};
 use migrate_model::parse::{parse, ParseOptions};
@@ -23,8 +21,8 @@ use migrate_model::policy::{
 use migrate_model::request::{is_reserved, is_stytch_namespaced, to_policy_numbers};
 use migrate_model::response::rfc3339;
 use migrate_model::{
-    Evaluation, Flag, Json, Member, MemberStatus, Model, Object, Organization, Outcome, Policy,
-    Trace, UserInfoBody, UserInfoReply, World, DURATION_RANGE, JWT_LIFETIME_SECONDS,
+    Evaluation, Flag, Json, MemberStatus, Model, Object, Outcome, Policy, Trace, World,
+    DURATION_RANGE, JWT_LIFETIME_SECONDS,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;

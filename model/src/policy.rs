@@ -343,13 +343,15 @@ impl Policy {
             let f = Flag::from_name(flag.trim())
                 .ok_or_else(|| PolicyError::UnknownFlag(flag.trim().to_owned()))?;
             let choice = choice.trim();
-            let known = f.choices().into_iter().find(|c| *c == choice).ok_or_else(|| {
-                PolicyError::UnknownChoice {
+            let known = f
+                .choices()
+                .into_iter()
+                .find(|c| *c == choice)
+                .ok_or_else(|| PolicyError::UnknownChoice {
                     flag: f.name(),
                     choice: choice.to_owned(),
                     expected: f.choices(),
-                }
-            })?;
+                })?;
             settings.push((f, known));
         }
         Ok(settings)

@@ -51,8 +51,14 @@ mod tests {
         assert!(world.validate().is_ok(), "{:?}", world.validate());
         assert_eq!(world.project_max_session_minutes, 30);
         assert_eq!(world.organizations.len(), 4);
-        assert_eq!(world.organizations[0].members[0].status, MemberStatus::Pending);
-        assert_eq!(world.claims_template["n"], serde_json::json!(9_007_199_254_740_993_u64));
+        assert_eq!(
+            world.organizations[0].members[0].status,
+            MemberStatus::Pending
+        );
+        assert_eq!(
+            world.claims_template["n"],
+            serde_json::json!(9_007_199_254_740_993_u64)
+        );
         assert!(world.userinfo.len() >= 30);
     }
 }

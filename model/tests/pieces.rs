@@ -480,7 +480,10 @@ fn profiles_as_settings_text_round_trip_and_bad_ones_are_named() {
     let p = Policy::default()
         .with_settings(" slug-case=ascii-insensitive, reserved-claims=reject ,")
         .expect("valid settings");
-    assert_eq!(p.settings(), "reserved-claims=reject,slug-case=ascii-insensitive");
+    assert_eq!(
+        p.settings(),
+        "reserved-claims=reject,slug-case=ascii-insensitive"
+    );
     assert_eq!(Policy::default().with_settings(&p.settings()), Ok(p));
     assert_eq!(Policy::default().settings(), "");
     assert_eq!(Policy::default().with_settings(""), Ok(Policy::default()));

@@ -222,8 +222,13 @@ mod tests {
         for bug in Bug::ALL {
             if let Some((flag, choice)) = bug.setting() {
                 let mut p = migrate_model::Policy::default();
-                p.set_by_name(flag, choice).expect("a known flag and choice");
-                assert_ne!(p, migrate_model::Policy::default(), "{bug}: a non-default choice");
+                p.set_by_name(flag, choice)
+                    .expect("a known flag and choice");
+                assert_ne!(
+                    p,
+                    migrate_model::Policy::default(),
+                    "{bug}: a non-default choice"
+                );
                 assert_eq!(bug.profile(), p);
                 flags.push(flag);
             } else {
@@ -231,7 +236,11 @@ mod tests {
             }
         }
         for flag in migrate_model::Flag::ALL {
-            assert!(flags.contains(&flag.name()), "no mutant for {}", flag.name());
+            assert!(
+                flags.contains(&flag.name()),
+                "no mutant for {}",
+                flag.name()
+            );
         }
     }
 }

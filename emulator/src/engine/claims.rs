@@ -397,7 +397,10 @@ mod tests {
     #[test]
     fn numbers_are_doubles_or_exact_text() {
         let c = read(r#"{"a":9007199254740993,"b":1e-400,"c":-0,"d":1.5,"e":[1e2]}"#);
-        assert_eq!(json(&c), r#"{"a":9007199254740992,"b":0,"c":0,"d":1.5,"e":[100]}"#);
+        assert_eq!(
+            json(&c),
+            r#"{"a":9007199254740992,"b":0,"c":0,"d":1.5,"e":[100]}"#
+        );
         assert_eq!(
             read_object(r#"{"a":{"b":[1e400]}}"#, Numbers::Doubles),
             Err(ReadError::Unrepresentable)

@@ -38,8 +38,8 @@ mod wire;
 use migrate_model::policy::{
     ClaimsSizeLimit, ClaimsSizeMeasure, ClaimsWithoutDuration, DefaultAboveProjectMax,
     DuplicateKeys, EmailCase, EmptyObjectAfterDelete, ErrorPrecedence, Int32Overflow,
-    IntegralFloat, LoneSurrogate, MemberStatusPolicy, NestingLimit, NullDuration,
-    NumberPrecision, OrgLookupOrder, ReservedClaims, SlugCase, UnverifiedEmail, ZeroDuration,
+    IntegralFloat, LoneSurrogate, MemberStatusPolicy, NestingLimit, NullDuration, NumberPrecision,
+    OrgLookupOrder, ReservedClaims, SlugCase, UnverifiedEmail, ZeroDuration,
 };
 use migrate_model::{MemberStatus, Policy, World};
 use serde_json::{json, Value};
@@ -321,9 +321,7 @@ impl Engine {
     fn numbers(&self) -> Numbers {
         match self.profile.number_precision {
             NumberPrecision::Double => Numbers::Doubles,
-            NumberPrecision::ExactText if self.has(Bug::ExactTextThroughDouble) => {
-                Numbers::Doubles
-            }
+            NumberPrecision::ExactText if self.has(Bug::ExactTextThroughDouble) => Numbers::Doubles,
             NumberPrecision::ExactText => Numbers::ExactText,
         }
     }
@@ -338,8 +336,8 @@ impl Engine {
         let organization_key = request::required_string(&fields, request::ORGANIZATION_ID)?;
         // Under any-applicable precedence any failing step's error will do: this service
         // looks the organization up first, as a database-backed one might.
-        let look_up_first = self.has(Bug::WrongPrecedence)
-            || p.error_precedence == ErrorPrecedence::AnyApplicable;
+        let look_up_first =
+            self.has(Bug::WrongPrecedence) || p.error_precedence == ErrorPrecedence::AnyApplicable;
         let looked_up_early = if look_up_first {
             Some(self.find_organization(&organization_key)?)
         } else {
@@ -562,12 +560,8 @@ impl Engine {
             by_external_id().or_else(by_id).or_else(by_slug)
         } else {
             match p.org_lookup_order {
-                OrgLookupOrder::IdSlugExternal => {
-                    by_id().or_else(by_slug).or_else(by_external_id)
-                }
-                OrgLookupOrder::IdExternalSlug => {
-                    by_id().or_else(by_external_id).or_else(by_slug)
-                }
+                OrgLookupOrder::IdSlugExternal => by_id().or_else(by_slug).or_else(by_external_id),
+                OrgLookupOrder::IdExternalSlug => by_id().or_else(by_external_id).or_else(by_slug),
             }
         };
         found.ok_or_else(|| {
@@ -599,16 +593,18 @@ impl Engine {
                 continue;
             };
             let found = record.members.iter().position(|m| {
-                let email_matches = if self.has(Bug::EmailCaseSensitive)
-                    || p.email_case == EmailCase::Exact
-                {
-                    m.email == email
-                } else {
-                    m.email.eq_ignore_ascii_case(email)
-                };
+                let email_matches =
+                    if self.has(Bug::EmailCaseSensitive) || p.email_case == EmailCase::Exact {
+                        m.email == email
+                    } else {
+                        m.email.eq_ignore_ascii_case(email)
+                    };
                 let may_migrate = match (m.status, p.member_status) {
                     (MemberStatus::Active, _) => true,
-                    (MemberStatus::Pending | MemberStatus::Invited, MemberStatusPolicy::ActivePendingInvited) => true,
+                    (
+                        MemberStatus::Pending | MemberStatus::Invited,
+                        MemberStatusPolicy::ActivePendingInvited,
+                    ) => true,
                     (MemberStatus::Invited, MemberStatusPolicy::ActiveOnly) => {
                         self.has(Bug::ActiveOnlyAllowsInvited)
                     }
@@ -725,13 +721,15 @@ impl Engine {
                 .get("email")
                 .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
             // `false`, or a string whose value is exactly "false" (however escaped).
-            let verified = fields.get("email_verified").and_then(|raw| match raw.get() {
-                "false" => Some(Unverified::Json),
-                text => serde_json::from_str::<String>(text)
-                    .ok()
-                    .filter(|s| s == "false")
-                    .map(|_| Unverified::Text),
-            });
+            let verified = fields
+                .get("email_verified")
+                .and_then(|raw| match raw.get() {
+                    "false" => Some(Unverified::Json),
+                    text => serde_json::from_str::<String>(text)
+                        .ok()
+                        .filter(|s| s == "false")
+                        .map(|_| Unverified::Text),
+                });
             Ok((email, verified))
         };
         let depth = wire::depth(&body);
@@ -747,7 +745,10 @@ impl Engine {
         let (email, verified) = parsed
             .map_err(|e| unexpected(format!("the external UserInfo reply is unusable: {e}")))?;
         let missing = |why: &str| {
-            ApiError::new(ErrorKind::MigrateFromExternalMissingUserinfo, why.to_owned())
+            ApiError::new(
+                ErrorKind::MigrateFromExternalMissingUserinfo,
+                why.to_owned(),
+            )
         };
         let email = email
             .filter(|email| is_valid_email(email))
@@ -759,7 +760,9 @@ impl Engine {
                 None => false,
             };
             if unverified {
-                return Err(missing("the external UserInfo reply says the email is not verified"));
+                return Err(missing(
+                    "the external UserInfo reply says the email is not verified",
+                ));
             }
         }
         Ok(email)
@@ -800,7 +803,10 @@ impl Engine {
         };
         let ours = |value: Value| claims::from_json(&value, Numbers::Doubles);
         payload.insert("sub".into(), ours(json!(member.id)));
-        payload.insert("iss".into(), ours(json!(format!("stytch.com/{project_id}"))));
+        payload.insert(
+            "iss".into(),
+            ours(json!(format!("stytch.com/{project_id}"))),
+        );
         payload.insert("aud".into(), ours(json!([project_id])));
         payload.insert("iat".into(), ours(json!(now)));
         payload.insert("nbf".into(), ours(json!(now)));

@@ -93,7 +93,11 @@ fn exact_value(text: &str) -> Exact {
     if exp_negative {
         exp = -exp;
     }
-    let digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).map(|d| d - b'0').collect();
+    let digits: Vec<u8> = whole
+        .bytes()
+        .chain(fraction.bytes())
+        .map(|d| d - b'0')
+        .collect();
     // value = digits * 10^(exp - fraction.len())
     let scale = exp - fraction.len() as i64;
     let first = digits.iter().position(|&d| d != 0);
@@ -208,10 +212,7 @@ pub fn claims_type_error(fields: &RawObject<'_>) -> Option<ApiError> {
 
 /// Reads `session_custom_claims`: absent or `null` is none; otherwise an object whose numbers
 /// are read as `numbers` says.
-pub fn custom_claims(
-    fields: &RawObject<'_>,
-    numbers: Numbers,
-) -> Result<Option<Claims>, ApiError> {
+pub fn custom_claims(fields: &RawObject<'_>, numbers: Numbers) -> Result<Option<Claims>, ApiError> {
     let Some(raw) = present(fields, SESSION_CUSTOM_CLAIMS) else {
         return Ok(None);
     };
@@ -242,12 +243,25 @@ mod tests {
         assert_eq!(exact_value("600e-1"), Exact::Integer(60));
         assert_eq!(exact_value("60.000"), Exact::Integer(60));
         assert_eq!(exact_value("0.0e5"), Exact::Integer(0));
-        assert_eq!(exact_value("60.5"), Exact::Fraction { truncated: Some(60) });
-        assert_eq!(exact_value("-1e-400"), Exact::Fraction { truncated: Some(0) });
+        assert_eq!(
+            exact_value("60.5"),
+            Exact::Fraction {
+                truncated: Some(60)
+            }
+        );
+        assert_eq!(
+            exact_value("-1e-400"),
+            Exact::Fraction { truncated: Some(0) }
+        );
         assert_eq!(exact_value("1e400"), Exact::Huge { negative: false });
         assert_eq!(exact_value("-2147483649"), Exact::Integer(-2_147_483_649));
         assert_eq!(exact_value("1.5e1"), Exact::Integer(15));
-        assert_eq!(exact_value("1.55e1"), Exact::Fraction { truncated: Some(15) });
+        assert_eq!(
+            exact_value("1.55e1"),
+            Exact::Fraction {
+                truncated: Some(15)
+            }
+        );
         assert_eq!(exact_value("1.50e2"), Exact::Integer(150));
     }
 }

@@ -107,7 +107,11 @@ pub fn read_document(bytes: &[u8], rules: Lexical) -> Result<Document<'_>, WireE
     let text = if scan.surrogates.is_empty() {
         Cow::Borrowed(scan.text)
     } else {
-        let replacement = if rules.drop_lone_surrogates { "" } else { "\\ufffd" };
+        let replacement = if rules.drop_lone_surrogates {
+            ""
+        } else {
+            "\\ufffd"
+        };
         let mut out = String::with_capacity(scan.text.len());
         let mut at = 0;
         for start in scan.surrogates {

@@ -7,8 +7,7 @@
 use std::sync::OnceLock;
 
 use migrate_model::{
-    ErrorType, Evaluation, ExpectedSuccess, Member, MemberStatus, Model, Organization, Outcome,
-    Policy, Rule, UserInfoBody, UserInfoReply, World,
+    ErrorType, Evaluation, ExpectedSuccess, MemberStatus, Model, Outcome, Policy, Rule, World,
 };
 use serde_json::{json, Value};
 
