@@ -270,6 +270,31 @@ fn relevant_flags(ev: &mut Evaluator<'_>) -> Result<Vec<Flag>, String> {
                 ));
             }
         }
+        // Two flags may matter only together (the Go measure and the 4000-byte limit: each
+        // alone keeps a 4001-byte Go / 3991-byte JCS map within its limit): flip every pair
+        // of unlisted flags from the default too.
+        if !added {
+            let base = ev.eval(&BTreeMap::new())?;
+            let unlisted: Vec<Flag> = Flag::ALL
+                .iter()
+                .copied()
+                .filter(|f| !relevant.contains(f))
+                .collect();
+            'pairs: for (i, first) in unlisted.iter().enumerate() {
+                for second in &unlisted[i + 1..] {
+                    for a in &first.choices()[1..] {
+                        for b in &second.choices()[1..] {
+                            let pair = BTreeMap::from([(*first, *a), (*second, *b)]);
+                            if ev.eval(&pair)? != base {
+                                relevant.extend([*first, *second]);
+                                added = true;
+                                break 'pairs;
+                            }
+                        }
+                    }
+                }
+            }
+        }
         if !added {
             break;
         }
