@@ -1324,11 +1324,14 @@ fn userinfo() -> Vec<Curated> {
         let rule = match *token {
             "tok-unreachable" => UserinfoUnreachable,
             "tok-500" | "tok-302" => UserinfoNon2xx,
-            "tok-html" | "tok-array" | "tok-bom" | "tok-lone" | "tok-dup-email" => UserinfoBody,
-            "tok-unverified" => UserinfoEmailVerified,
+            "tok-html" | "tok-array" | "tok-bom" | "tok-lone" | "tok-dup-email" | "tok-204" => {
+                UserinfoBody
+            }
+            "tok-unverified" | "tok-unverified-str" | "tok-verified-0" => UserinfoEmailVerified,
             "tok-never-issued" => UserinfoUnknownToken,
             "tok-no-email" | "tok-email-number" | "tok-email-two-at" | "tok-email-space"
-            | "tok-email-nbsp" => UserinfoEmail,
+            | "tok-email-nbsp" | "tok-email-empty" | "tok-email-no-local"
+            | "tok-email-no-domain" => UserinfoEmail,
             _ => MemberMustExist,
         };
         b.add(

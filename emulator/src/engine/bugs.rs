@@ -154,9 +154,9 @@ bugs! {
     /// Lone surrogates are dropped, not replaced.
     LoneSurrogateDropped => "lone-surrogate-dropped" under "lone-surrogate" = "replace",
         "under lone-surrogate=replace an escaped lone surrogate is removed instead of becoming U+FFFD";
-    /// External ids are looked up before ids.
-    ExternalBeforeId => "external-before-id" under "org-lookup-order" = "id-external-slug",
-        "under org-lookup-order=id-external-slug the external id is tried even before the organization id";
+    /// The lookup order is hard-coded.
+    LookupOrderHardCoded => "lookup-order-hard-coded" under "org-lookup-order" = "id-external-slug",
+        "under org-lookup-order=id-external-slug the lookup still tries the slug before the external id (the order is hard-coded)";
     /// External ids are matched ignoring case too.
     ExternalIdCaseInsensitive => "external-id-case-insensitive" under "slug-case" = "ascii-insensitive",
         "under slug-case=ascii-insensitive the lookup lower-cases its input for every key, so external ids match ignoring case too";

@@ -556,8 +556,8 @@ impl Engine {
         };
         let found = if self.has(Bug::SlugBeforeId) {
             by_slug().or_else(by_id).or_else(by_external_id)
-        } else if self.has(Bug::ExternalBeforeId) {
-            by_external_id().or_else(by_id).or_else(by_slug)
+        } else if self.has(Bug::LookupOrderHardCoded) {
+            by_id().or_else(by_slug).or_else(by_external_id)
         } else {
             match p.org_lookup_order {
                 OrgLookupOrder::IdSlugExternal => by_id().or_else(by_slug).or_else(by_external_id),
