@@ -1327,7 +1327,7 @@ fn userinfo() -> Vec<Curated> {
             "tok-html" | "tok-array" | "tok-bom" | "tok-lone" | "tok-dup-email" | "tok-204" => {
                 UserinfoBody
             }
-            "tok-unverified" | "tok-unverified-str" | "tok-verified-0" => UserinfoEmailVerified,
+            "tok-unverified" | "tok-unverified-str" => UserinfoEmailVerified,
             "tok-never-issued" => UserinfoUnknownToken,
             "tok-no-email" | "tok-email-number" | "tok-email-two-at" | "tok-email-space"
             | "tok-email-nbsp" | "tok-email-empty" | "tok-email-no-local"
