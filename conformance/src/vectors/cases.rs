@@ -1329,8 +1329,13 @@ fn userinfo() -> Vec<Curated> {
             }
             "tok-unverified" | "tok-unverified-str" => UserinfoEmailVerified,
             "tok-never-issued" => UserinfoUnknownToken,
-            "tok-no-email" | "tok-email-number" | "tok-email-two-at" | "tok-email-space"
-            | "tok-email-nbsp" | "tok-email-empty" | "tok-email-no-local"
+            "tok-no-email"
+            | "tok-email-number"
+            | "tok-email-two-at"
+            | "tok-email-space"
+            | "tok-email-nbsp"
+            | "tok-email-empty"
+            | "tok-email-no-local"
             | "tok-email-no-domain" => UserinfoEmail,
             _ => MemberMustExist,
         };

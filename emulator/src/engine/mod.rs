@@ -313,7 +313,9 @@ impl Engine {
             reject_duplicates: p.duplicate_keys == DuplicateKeys::BadRequest,
             duplicates_top_level_only: self.has(Bug::DuplicatesTopLevelOnly),
             replace_lone_surrogates: p.lone_surrogate == LoneSurrogate::Replace,
-            drop_lone_surrogates: self.has(Bug::LoneSurrogateDropped),
+            // The mutant's slip is in the replacement, so it shows only when replacing.
+            drop_lone_surrogates: p.lone_surrogate == LoneSurrogate::Replace
+                && self.has(Bug::LoneSurrogateDropped),
         }
     }
 
