@@ -354,7 +354,10 @@ impl Engine {
         let minutes = request::duration_field(&fields, duration_rules)
             .and_then(|field| self.session_minutes(field));
         let minutes = match minutes {
-            Err(e) if self.has(Bug::AnyApplicableBadRequest) => {
+            Err(e)
+                if self.has(Bug::AnyApplicableBadRequest)
+                    && p.error_precedence == ErrorPrecedence::AnyApplicable =>
+            {
                 Err(ApiError::bad_request(e.message.to_string()))
             }
             other => other,
@@ -584,7 +587,8 @@ impl Engine {
             vec![organization]
         };
         let lowered;
-        let email = if self.has(Bug::EmailLowercasedBeforeExact) {
+        let email = if self.has(Bug::EmailLowercasedBeforeExact) && p.email_case == EmailCase::Exact
+        {
             lowered = email.to_lowercase();
             lowered.as_str()
         } else {
@@ -679,7 +683,9 @@ impl Engine {
             ClaimsSizeLimit::Bytes4096 => 4096,
             ClaimsSizeLimit::Bytes4000 => 4000,
         };
-        let too_large = if self.has(Bug::Limit4000Exclusive) {
+        let too_large = if self.has(Bug::Limit4000Exclusive)
+            && p.claims_size_limit == ClaimsSizeLimit::Bytes4000
+        {
             size >= limit
         } else {
             size > limit
