@@ -14,8 +14,6 @@ use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::wire;
-
 /// A claims map (keys in byte order; the order is not observable in JSON).
 pub type Claims = BTreeMap<String, Claim>;
 
@@ -72,46 +70,158 @@ pub enum ReadError {
     Grammar,
 }
 
-/// Reads an object's raw text into claims. Duplicate keys keep the last value, and only kept
-/// values are examined. Recursive: the engine runs deep bodies on a large stack.
+/// Reads an object's raw text into claims, in one pass, numbers as their text. Duplicate keys
+/// keep the last value, and only kept values are examined: numbers become doubles (under
+/// [`Numbers::Doubles`]) once the duplicates are gone. The text has passed the body's grammar
+/// check. Recursive: the engine runs deep bodies on a large stack.
 pub fn read_object(text: &str, numbers: Numbers) -> Result<Claims, ReadError> {
-    let fields = wire::parse_object(text).map_err(|_| ReadError::Grammar)?;
-    fields
-        .into_iter()
-        .map(|(key, raw)| Ok((key, read_value(raw, numbers)?)))
-        .collect()
+    let mut reader = Reader { text, at: 0 };
+    let Claim::Object(mut claims) = reader.value()? else {
+        return Err(ReadError::Grammar);
+    };
+    if numbers == Numbers::Doubles {
+        claims.values_mut().try_for_each(to_double)?;
+    }
+    Ok(claims)
 }
 
-fn read_value(raw: &RawValue, numbers: Numbers) -> Result<Claim, ReadError> {
-    let text = raw.get().trim_matches([' ', '\t', '\n', '\r']);
-    match text.as_bytes().first() {
-        Some(b'{') => read_object(text, numbers).map(Claim::Object),
-        Some(b'[') => wire::parse_array(text)
-            .map_err(|_| ReadError::Grammar)?
-            .into_iter()
-            .map(|item| read_value(item, numbers))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Claim::Array),
-        Some(b'-' | b'0'..=b'9') => match numbers {
-            Numbers::ExactText => Ok(Claim::Number(ClaimNumber::Exact(text.to_owned()))),
-            Numbers::Doubles => {
+/// Turns every exact number in `claim` into its nearest double.
+fn to_double(claim: &mut Claim) -> Result<(), ReadError> {
+    match claim {
+        Claim::Number(number) => {
+            if let ClaimNumber::Exact(text) = number {
                 // Rust's float parser rounds to nearest, like the IEEE-754 conversion we
                 // promise: 1e-400 underflows to 0, and 1e400 overflows to infinity.
                 let x: f64 = text.parse().map_err(|_| ReadError::Grammar)?;
-                if x.is_finite() {
-                    Ok(Claim::Number(ClaimNumber::Double(x)))
-                } else {
-                    Err(ReadError::Unrepresentable)
+                if !x.is_finite() {
+                    return Err(ReadError::Unrepresentable);
+                }
+                *number = ClaimNumber::Double(x);
+            }
+            Ok(())
+        }
+        Claim::Array(items) => items.iter_mut().try_for_each(to_double),
+        Claim::Object(members) => members.values_mut().try_for_each(to_double),
+        _ => Ok(()),
+    }
+}
+
+/// A reader over JSON text that the grammar check already accepted.
+struct Reader<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn peek(&mut self) -> Option<u8> {
+        let bytes = self.text.as_bytes();
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(self.at) {
+            self.at += 1;
+        }
+        bytes.get(self.at).copied()
+    }
+
+    fn expect(&mut self, byte: u8) -> Result<(), ReadError> {
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(ReadError::Grammar)
+        }
+    }
+
+    fn value(&mut self) -> Result<Claim, ReadError> {
+        match self.peek().ok_or(ReadError::Grammar)? {
+            b'{' => {
+                self.at += 1;
+                let mut members = Claims::new();
+                if self.peek() == Some(b'}') {
+                    self.at += 1;
+                    return Ok(Claim::Object(members));
+                }
+                loop {
+                    let key = self.string()?;
+                    self.expect(b':')?;
+                    let value = self.value()?;
+                    members.insert(key, value);
+                    match self.peek() {
+                        Some(b',') => self.at += 1,
+                        Some(b'}') => {
+                            self.at += 1;
+                            return Ok(Claim::Object(members));
+                        }
+                        _ => return Err(ReadError::Grammar),
+                    }
                 }
             }
-        },
-        Some(b'"') => serde_json::from_str(text)
-            .map(Claim::String)
-            .map_err(|_| ReadError::Grammar),
-        Some(b't') => Ok(Claim::Bool(true)),
-        Some(b'f') => Ok(Claim::Bool(false)),
-        Some(b'n') => Ok(Claim::Null),
-        _ => Err(ReadError::Grammar),
+            b'[' => {
+                self.at += 1;
+                let mut items = Vec::new();
+                if self.peek() == Some(b']') {
+                    self.at += 1;
+                    return Ok(Claim::Array(items));
+                }
+                loop {
+                    items.push(self.value()?);
+                    match self.peek() {
+                        Some(b',') => self.at += 1,
+                        Some(b']') => {
+                            self.at += 1;
+                            return Ok(Claim::Array(items));
+                        }
+                        _ => return Err(ReadError::Grammar),
+                    }
+                }
+            }
+            b'"' => self.string().map(Claim::String),
+            b't' => self.literal("true", Claim::Bool(true)),
+            b'f' => self.literal("false", Claim::Bool(false)),
+            b'n' => self.literal("null", Claim::Null),
+            _ => self.number(),
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Claim) -> Result<Claim, ReadError> {
+        if self.text[self.at..].starts_with(word) {
+            self.at += word.len();
+            Ok(value)
+        } else {
+            Err(ReadError::Grammar)
+        }
+    }
+
+    /// A string token, unescaped by serde_json.
+    fn string(&mut self) -> Result<String, ReadError> {
+        if self.peek() != Some(b'"') {
+            return Err(ReadError::Grammar);
+        }
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let mut i = start + 1;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'\\' => i += 2,
+                b'"' => break,
+                _ => i += 1,
+            }
+        }
+        let end = (i + 1).min(bytes.len());
+        self.at = end;
+        serde_json::from_str(self.text.get(start..end).ok_or(ReadError::Grammar)?)
+            .map_err(|_| ReadError::Grammar)
+    }
+
+    fn number(&mut self) -> Result<Claim, ReadError> {
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = bytes.get(self.at) {
+            self.at += 1;
+        }
+        let text = &self.text[start..self.at];
+        if text.is_empty() {
+            return Err(ReadError::Grammar);
+        }
+        Ok(Claim::Number(ClaimNumber::Exact(text.to_owned())))
     }
 }
 
