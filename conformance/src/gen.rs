@@ -712,7 +712,11 @@ fn claims_size() -> BoxedStrategy<Case> {
         prop::bool::ANY,
     )
         .prop_map(|(size, prefix, negative_zero)| {
-            let pad = size.saturating_sub(8 + prefix.len());
+            // `size` is the JCS size of the claims exactly: the prefix as JSON writes it, and
+            // `,"z":0` (JCS writes -0 as 0; Go as -0, one byte more).
+            let escaped = quoted(prefix).len() - 2;
+            let zero = if negative_zero { 6 } else { 0 };
+            let pad = size.saturating_sub(8 + escaped + zero);
             let mut fields = vec![field("k", quoted(&format!("{prefix}{}", "x".repeat(pad))))];
             if negative_zero {
                 fields.push(field("z", "-0".to_owned()));
