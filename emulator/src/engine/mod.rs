@@ -72,21 +72,39 @@ const DEEP: usize = 128;
 
 /// Runs `f` on a thread whose stack holds `depth` levels of the recursive readers and writers
 /// (debug builds take several KiB per level).
-fn on_deep_stack<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> T {
+/// `Err` when no such thread can be started (the call then gets a 500, never a crash).
+fn on_deep_stack<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> Result<T, String> {
     let stack = (32 << 20) + depth.saturating_mul(8 << 10);
     std::thread::scope(|scope| {
-        match std::thread::Builder::new()
+        let handle = std::thread::Builder::new()
             .name("migrate-deep".into())
             .stack_size(stack)
             .spawn_scoped(scope, f)
-        {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            // No thread to be had: this one will have to do.
-            Err(_) => unreachable!("cannot start a thread for a deep body"),
-        }
+            .map_err(|e| format!("cannot start a thread for a body {depth} levels deep: {e}"))?;
+        Ok(handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     })
+}
+
+/// Why a document was not read by [`Engine::read_nested`].
+enum Deep {
+    /// It nests deeper than [`MAX_UNLIMITED_DEPTH`].
+    TooDeep(usize),
+    /// No thread with a large enough stack could be started.
+    NoThread(String),
+}
+
+impl Deep {
+    /// The error for a request body.
+    fn into_api_error(self) -> ApiError {
+        match self {
+            Deep::TooDeep(depth) => ApiError::bad_request(format!(
+                "the body nests {depth} levels deep; this emulator reads at most {MAX_UNLIMITED_DEPTH} under nesting-limit=none"
+            )),
+            Deep::NoThread(why) => internal(why),
+        }
+    }
 }
 
 /// An HTTP answer: the status and the JSON body.
@@ -239,22 +257,31 @@ impl Engine {
         }
     }
 
+    /// Runs `read` over the document `bytes` on this thread, or, for a document nested deeper
+    /// than [`DEEP`], on a thread whose stack holds it. Only under `nesting-limit = none` can a
+    /// document be that deep, so only then is its depth scanned.
+    fn read_nested<T: Send>(
+        &self,
+        bytes: &[u8],
+        read: impl FnOnce() -> T + Send,
+    ) -> Result<T, Deep> {
+        if self.profile.nesting_limit != NestingLimit::Unlimited {
+            return Ok(read());
+        }
+        match wire::depth(bytes) {
+            depth if depth <= DEEP => Ok(read()),
+            depth if depth > MAX_UNLIMITED_DEPTH => Err(Deep::TooDeep(depth)),
+            depth => on_deep_stack(depth, read).map_err(Deep::NoThread),
+        }
+    }
+
     /// Steps 1 to 6: the body, its fields and the organization. `Err` is the answer.
     pub fn begin(&self, body: &[u8], now: i64) -> Result<Pending, Response> {
         let request_id = new_request_id();
-        let depth = wire::depth(body);
         let steps = || self.begin_steps(body, now, &request_id);
-        let result = if depth > DEEP && self.profile.nesting_limit == NestingLimit::Unlimited {
-            if depth > MAX_UNLIMITED_DEPTH {
-                Err(ApiError::bad_request(format!(
-                    "the body nests {depth} levels deep; this emulator reads at most {MAX_UNLIMITED_DEPTH} under nesting-limit=none"
-                )))
-            } else {
-                on_deep_stack(depth, steps)
-            }
-        } else {
-            steps()
-        };
+        let result = self
+            .read_nested(body, steps)
+            .unwrap_or_else(|deep| Err(deep.into_api_error()));
         result
             .map_err(|error| Response::error(&error, request_id.clone()))
             .map(|mut pending| {
@@ -278,9 +305,11 @@ impl Engine {
         let request_id = pending.request_id.clone();
         if pending.depth > DEEP {
             let depth = pending.depth;
+            let id = request_id.clone();
             return on_deep_stack(depth, move || {
-                self.finish_unsigned_here(pending, userinfo, request_id)
-            });
+                self.finish_unsigned_here(pending, userinfo, id)
+            })
+            .unwrap_or_else(|why| Finished::Answer(Response::error(&internal(why), request_id)));
         }
         self.finish_unsigned_here(pending, userinfo, request_id)
     }
@@ -740,18 +769,14 @@ impl Engine {
                 });
             Ok((email, verified))
         };
-        let depth = wire::depth(&body);
-        let parsed = if depth > DEEP && self.profile.nesting_limit == NestingLimit::Unlimited {
-            if depth > MAX_UNLIMITED_DEPTH {
-                Err(wire::WireError::TooDeep)
-            } else {
-                on_deep_stack(depth, || read(&body))
-            }
-        } else {
-            read(&body)
-        };
-        let (email, verified) = parsed
-            .map_err(|e| unexpected(format!("the external UserInfo reply is unusable: {e}")))?;
+        let (email, verified) = match self.read_nested(&body, || read(&body)) {
+            Ok(parsed) => parsed.map_err(|e| e.to_string()),
+            Err(Deep::TooDeep(depth)) => Err(format!(
+                "it nests {depth} levels deep, past the {MAX_UNLIMITED_DEPTH} this emulator reads"
+            )),
+            Err(Deep::NoThread(why)) => return Err(internal(why)),
+        }
+        .map_err(|why| unexpected(format!("the external UserInfo reply is unusable: {why}")))?;
         let missing = |why: &str| {
             ApiError::new(
                 ErrorKind::MigrateFromExternalMissingUserinfo,
