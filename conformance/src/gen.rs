@@ -9,7 +9,7 @@
 //! (simplest) choice of each part.
 
 use base64::Engine as _;
-use migrate_model::{MemberStatus, World};
+use migrate_model::{Member, MemberStatus, Organization, UserInfoBody, UserInfoReply, World};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::BoxedStrategy;
@@ -257,6 +257,184 @@ pub fn world(ada_status: MemberStatus, project_max: i64, template: &str) -> Worl
     migrate_model::testworld::rich_world(ada_status, project_max, template)
 }
 
+// ---- Generated people and UserInfo replies ----------------------------------------------
+
+/// Members of acme whose emails the pitfall catalogue needs (`conformance/PITFALLS.md`), each
+/// with the variant of its email that only a wrong comparison matches: canonically
+/// equivalent, the Kelvin sign, full case folding, non-ASCII upper case, long s.
+pub const PITFALL_MEMBERS: &[(&str, &str, &str)] = &[
+    ("member-eva", "\u{e9}va@acme.test", "e\u{301}va@acme.test"),
+    ("member-kim", "kim@acme.test", "\u{212a}im@acme.test"),
+    (
+        "member-strasse",
+        "strasse@acme.test",
+        "stra\u{df}e@acme.test",
+    ),
+    ("member-zoe", "zo\u{eb}@acme.test", "ZO\u{cb}@ACME.TEST"),
+    ("member-sam", "sam@acme.test", "\u{17f}am@acme.test"),
+];
+
+/// The organization whose slug has a non-ASCII letter (`slug-case`), and its one member.
+pub const KELVIN_ORG: (&str, &str) = ("organization-test-kelvin", "kelvin-\u{e9}cole");
+
+/// Characters that some library counts as whitespace and Unicode White_Space does not, or
+/// the reverse: format characters, the information separators, the no-break spaces, NEL,
+/// and non-ASCII spaces.
+pub const SPACE_LIKE: &[char] = &[
+    ' ', '\t', '\u{b}', '\u{a0}', '\u{2007}', '\u{202f}', '\u{85}', '\u{3000}', '\u{2028}',
+    '\u{feff}', '\u{200b}', '\u{1c}', '\u{1f}',
+];
+
+/// The world with the pitfall members in acme, the Kelvin organization, and `replies` in
+/// the UserInfo directory (each a token and the raw 200 reply body).
+pub fn with_pitfall_people(mut world: World, replies: &[(String, Vec<u8>)]) -> World {
+    if let Some(acme) = world
+        .organizations
+        .iter_mut()
+        .find(|o| o.organization_id == "organization-test-acme")
+    {
+        for (id, email, _) in PITFALL_MEMBERS {
+            acme.members.push(Member {
+                member_id: (*id).to_owned(),
+                email: (*email).to_owned(),
+                status: MemberStatus::Active,
+                roles: vec![],
+                name: id.trim_start_matches("member-").to_owned(),
+            });
+        }
+    }
+    world.organizations.push(Organization {
+        organization_id: KELVIN_ORG.0.to_owned(),
+        slug: KELVIN_ORG.1.to_owned(),
+        external_id: None,
+        name: "Kelvin".to_owned(),
+        members: vec![Member {
+            member_id: "member-ada-kelvin".to_owned(),
+            email: "ada@acme.test".to_owned(),
+            status: MemberStatus::Active,
+            roles: vec![],
+            name: "ada-kelvin".to_owned(),
+        }],
+    });
+    for (token, body) in replies {
+        world.userinfo.insert(
+            token.clone(),
+            UserInfoReply::Http {
+                status: 200,
+                body: UserInfoBody::Raw(body.clone()),
+            },
+        );
+    }
+    world
+}
+
+/// How a generated UserInfo email relates to its member's email.
+#[derive(Clone, Debug)]
+enum Variation {
+    Same,
+    AsciiUpper,
+    UnicodeUpper,
+    /// The member's own variant ([`PITFALL_MEMBERS`]).
+    Special,
+    /// A space-like character at the start (0), before the `@` (1) or at the end (2).
+    Insert(char, u8),
+    TwoAt,
+}
+
+impl Variation {
+    fn apply(&self, member: usize) -> String {
+        let (_, email, special) = PITFALL_MEMBERS[member % PITFALL_MEMBERS.len()];
+        match self {
+            Variation::Same => email.to_owned(),
+            Variation::AsciiUpper => email.to_ascii_uppercase(),
+            Variation::UnicodeUpper => email.to_uppercase(),
+            Variation::Special => special.to_owned(),
+            Variation::Insert(c, at) => {
+                let (local, domain) = email.split_once('@').unwrap_or((email, ""));
+                match at {
+                    0 => format!("{c}{email}"),
+                    1 => format!("{local}{c}@{domain}"),
+                    _ => format!("{email}{c}"),
+                }
+            }
+            Variation::TwoAt => email.replacen('@', "@acme@", 1),
+        }
+    }
+}
+
+fn variation() -> impl Strategy<Value = Variation> {
+    prop_oneof![
+        2 => Just(Variation::Same),
+        1 => Just(Variation::AsciiUpper),
+        1 => Just(Variation::UnicodeUpper),
+        3 => Just(Variation::Special),
+        4 => (select(SPACE_LIKE), 0u8..3).prop_map(|(c, at)| Variation::Insert(c, at)),
+        1 => Just(Variation::TwoAt),
+    ]
+}
+
+/// A JSON string with every non-ASCII character escaped (`\u00e9`).
+fn quoted_ascii(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in quoted(s).trim_matches('"').chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A generated UserInfo reply body: an email related to a pitfall member's, written raw or
+/// escaped, maybe `email_verified` and another field with any claims value, then the same
+/// damage as request bodies get.
+fn reply_body() -> impl Strategy<Value = Vec<u8>> {
+    (
+        0..PITFALL_MEMBERS.len(),
+        variation(),
+        prop::bool::weighted(0.25),
+        prop::option::weighted(
+            0.3,
+            select(vec!["true", "false", "\"false\"", "\"False\"", "0", "null"]),
+        ),
+        prop::option::weighted(0.3, claim_value()),
+        reply_damage(),
+    )
+        .prop_map(|(member, variation, escaped, verified, extra, damage)| {
+            let email = variation.apply(member);
+            let email = if escaped {
+                quoted_ascii(&email)
+            } else {
+                quoted(&email)
+            };
+            let mut fields = vec![field("email", email)];
+            if let Some(v) = verified {
+                fields.push(field("email_verified", v.to_owned()));
+            }
+            if let Some(extra) = extra {
+                fields.push(field("sub", extra));
+            }
+            damage.apply(object(&fields))
+        })
+}
+
+/// The world with the pitfall people and a generated reply for `tok-gen`.
+fn people_world(
+    world_parts: impl Strategy<Value = (MemberStatus, i64, String)> + 'static,
+) -> impl Strategy<Value = World> {
+    (world_parts, reply_body()).prop_map(|((status, max, template), reply)| {
+        with_pitfall_people(
+            world(status, max, &template),
+            &[("tok-gen".to_owned(), reply)],
+        )
+    })
+}
+
 // ---- Request pieces ---------------------------------------------------------------------
 
 /// One top-level field of the request: its name and its JSON text.
@@ -304,7 +482,12 @@ pub const DURATIONS: &[&str] = &[
     "61",
     "true",
     "[60]",
+    "4294967356",
 ];
+
+/// An integer literal of 401 digits: beyond every double, though integers of arbitrary
+/// precision (Python's, Ruby's) hold it.
+pub const BIG_INTEGER: &str = "10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
 
 /// Numbers where representations disagree.
 const NUMBERS: &[&str] = &[
@@ -319,6 +502,7 @@ const NUMBERS: &[&str] = &[
     "9007199254740993",
     "1.7976931348623157e308",
     "123456789012345678901234567890",
+    BIG_INTEGER,
     "1E21",
     "1e-7",
     "60.0",
@@ -359,6 +543,7 @@ const STRINGS: &[&str] = &[
     r#""<script>""#,
     "\"\u{2028}\"",
     r#""\ud800""#,
+    r#""a/b'+`""#,
 ];
 
 fn claim_value() -> impl Strategy<Value = String> {
@@ -420,7 +605,7 @@ impl Parts {
 fn token() -> impl Strategy<Value = Option<String>> {
     prop_oneof![
         8 => select(TOKENS).prop_map(|t| Some(quoted(t))),
-        1 => select(vec!["\"\"", "null", "7", "[\"tok-ada\"]", "\" tok-ada\""]).prop_map(|t| Some(t.to_owned())),
+        1 => select(vec!["\"\"", "null", "7", "[\"tok-ada\"]", "\" tok-ada\"", "\"0\"", "\" \""]).prop_map(|t| Some(t.to_owned())),
         1 => Just(None),
     ]
 }
@@ -439,7 +624,7 @@ fn good_token() -> impl Strategy<Value = Option<String>> {
 fn org() -> impl Strategy<Value = Option<String>> {
     prop_oneof![
         8 => select(ORG_VALUES).prop_map(|o| Some(quoted(o))),
-        1 => select(vec!["\"\"", "null", "1", "{}"]).prop_map(|o| Some(o.to_owned())),
+        1 => select(vec!["\"\"", "null", "1", "{}", "\"0\"", "\"acme \""]).prop_map(|o| Some(o.to_owned())),
         1 => Just(None),
     ]
 }
@@ -475,7 +660,7 @@ fn project_max() -> impl Strategy<Value = i64> {
 fn now() -> impl Strategy<Value = i64> {
     prop_oneof![
         8 => Just(NOW),
-        1 => select(vec![0_i64, 951_782_400, 4_102_444_799]),
+        1 => select(vec![0_i64, 951_782_400, 4_102_444_799, 1_699_999_980, 2_147_480_000]),
         1 => 0_i64..4_102_444_800,
     ]
 }
@@ -521,14 +706,24 @@ enum Damage {
     InvalidUtf8,
     Truncate(usize),
     TrailingBytes(&'static str),
-    /// A duplicate `session_token` placed first, so the last one wins.
-    DuplicateFirst(&'static str),
+    /// A duplicate of the field placed first, with this value, so the last one wins.
+    DuplicateFirst(&'static str, &'static str),
     /// An unknown field nested this many levels of arrays (the top-level object is level 1).
     DeepExtra(usize),
     /// An unknown field holding this JSON text.
     Extra(&'static str),
-    /// A field name in another case.
-    MisCased,
+    /// A field's name written in another case.
+    MisCased(&'static str, &'static str),
+    /// UTF-8-encoded surrogates (ED A0 80) in an unknown field's string.
+    EncodedSurrogate,
+    /// A raw (unescaped) control character inside an unknown field's string.
+    RawControl(char),
+    /// A comma before the closing brace.
+    TrailingComma,
+    /// A `/* */` comment after the opening brace.
+    Comment,
+    /// Characters around the body that JSON does not count as whitespace.
+    Surround(&'static str),
 }
 
 impl Damage {
@@ -551,12 +746,32 @@ impl Damage {
                     .map(|b| if b == 0 { 0xFF } else { b })
                     .collect()
             }
+            Damage::EncodedSurrogate => {
+                let text = with_field(&body, "\"x\":\"\u{0}\"");
+                let mut out = Vec::with_capacity(text.len() + 2);
+                for b in text.into_bytes() {
+                    if b == 0 {
+                        out.extend_from_slice(b"\xED\xA0\x80");
+                    } else {
+                        out.push(b);
+                    }
+                }
+                out
+            }
+            Damage::RawControl(c) => with_field(&body, &format!("\"x\":\"a{c}b\"")).into_bytes(),
+            Damage::TrailingComma => match body.strip_suffix('}') {
+                Some(open) if open.len() > 1 => format!("{open},}}").into_bytes(),
+                _ => body.into_bytes(),
+            },
+            Damage::Comment => match body.strip_prefix('{') {
+                Some(rest) => format!("{{/* c */{rest}").into_bytes(),
+                None => body.into_bytes(),
+            },
+            Damage::Surround(around) => format!("{around}{body}{around}").into_bytes(),
             Damage::Truncate(n) => body.as_bytes()[..(*n).min(body.len())].to_vec(),
             Damage::TrailingBytes(t) => format!("{body}{t}").into_bytes(),
-            Damage::DuplicateFirst(value) => match body.strip_prefix('{') {
-                Some(rest) if rest.len() > 1 => {
-                    format!("{{\"session_token\":{value},{rest}").into_bytes()
-                }
+            Damage::DuplicateFirst(name, value) => match body.strip_prefix('{') {
+                Some(rest) if rest.len() > 1 => format!("{{\"{name}\":{value},{rest}").into_bytes(),
                 _ => body.into_bytes(),
             },
             Damage::DeepExtra(levels) => {
@@ -568,24 +783,49 @@ impl Damage {
                 .into_bytes()
             }
             Damage::Extra(text) => with_field(&body, &format!("\"extra\":{text}")).into_bytes(),
-            Damage::MisCased => body
-                .replacen("\"session_token\"", "\"Session_Token\"", 1)
+            Damage::MisCased(name, other) => body
+                .replacen(&format!("\"{name}\""), &format!("\"{other}\""), 1)
                 .into_bytes(),
         }
     }
 }
 
+/// Damage to a request body.
 fn damage() -> impl Strategy<Value = Damage> {
     prop_oneof![
-        4 => Just(Damage::None),
+        3 => Just(Damage::None),
+        6 => lexical_damage(),
+        1 => select(vec!["\"tok-nobody\"", "7", "\"\\ud800\""]).prop_map(|v| Damage::DuplicateFirst("session_token", v)),
+        1 => select(vec![("session_token", "Session_Token"), ("organization_id", "ORGANIZATION_ID")])
+            .prop_map(|(name, other)| Damage::MisCased(name, other)),
+    ]
+}
+
+/// Damage that any document can take, request or UserInfo reply: the lenient readers'
+/// pitfalls (conformance/PITFALLS.md).
+fn lexical_damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
         1 => Just(Damage::Bom),
         1 => Just(Damage::InvalidUtf8),
+        1 => Just(Damage::EncodedSurrogate),
         1 => (0usize..80).prop_map(Damage::Truncate),
         1 => select(vec![" x", "{}", ",", "\n"]).prop_map(Damage::TrailingBytes),
-        1 => select(vec!["\"tok-nobody\"", "7", "\"\\ud800\""]).prop_map(Damage::DuplicateFirst),
-        2 => select(vec![127usize, 128, 129, 10_000]).prop_map(Damage::DeepExtra),
-        1 => select(vec!["1e400", "\"\\udfff\"", "{\"a\":1,\"a\":2}", "[1,2,{\"k\":null}]"]).prop_map(Damage::Extra),
-        1 => Just(Damage::MisCased),
+        2 => select(vec![101usize, 127, 128, 129, 10_000]).prop_map(Damage::DeepExtra),
+        2 => select(vec!["1e400", "\"\\udfff\"", "{\"a\":1,\"a\":2}", "[1,2,{\"k\":null}]", "NaN", "-Infinity"]).prop_map(Damage::Extra),
+        1 => select(vec!['\t', '\u{1}', '\u{1f}']).prop_map(Damage::RawControl),
+        1 => Just(Damage::TrailingComma),
+        1 => Just(Damage::Comment),
+        1 => select(vec!["\u{c}", "\u{a0}", "\u{3000}", "\u{b}"]).prop_map(Damage::Surround),
+    ]
+}
+
+/// Damage to a UserInfo reply.
+fn reply_damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        8 => Just(Damage::None),
+        4 => lexical_damage(),
+        1 => select(vec!["\"nobody@acme.test\"", "7"]).prop_map(|v| Damage::DuplicateFirst("email", v)),
+        1 => Just(Damage::MisCased("email", "Email")),
     ]
 }
 
@@ -625,7 +865,13 @@ fn duration() -> BoxedStrategy<Case> {
         good_token(),
         acme(),
         any_duration(),
-        prop::option::of(Just(r#"{"k":1}"#.to_owned())),
+        prop::option::of(
+            prop_oneof![
+                4 => Just(r#"{"k":1}"#),
+                1 => select(vec!["false", "0", "\"\"", "[]", "[1,{\"k\":2}]"]),
+            ]
+            .prop_map(String::from),
+        ),
     )
         .prop_map(|(token, org, duration, claims)| Parts {
             token,
@@ -652,6 +898,7 @@ fn claims_merge() -> BoxedStrategy<Case> {
             r#"{"features":{"limits":{"seats":null}}}"#,
             r#"{"features":null,"plan":null}"#,
             r#"{"tags":["c",null]}"#,
+            r#"{"tags":["c"]}"#,
             r#"{"plan":{"tier":"x","old":null}}"#,
             r#"{"new":{"a":null,"b":{"c":null,"d":1}}}"#,
             r#"{"o":{"x":1,"y":null}}"#,
@@ -698,6 +945,39 @@ fn claims_reserved() -> BoxedStrategy<Case> {
     assemble(any_world(), parts, Just(Damage::None))
 }
 
+/// A claims object of exactly `size` bytes under JCS: `{"k":"<prefix>xxx…"}`, then
+/// `"n":<double>` (one of [`SIZED_DOUBLES`]) and `"z":-0` when asked (JCS writes -0 as 0;
+/// Go as -0, one byte more).
+pub fn sized_claims(
+    size: usize,
+    prefix: &str,
+    negative_zero: bool,
+    double: Option<(&str, &str)>,
+) -> String {
+    let escaped = quoted(prefix).len() - 2;
+    let zero = if negative_zero { 6 } else { 0 };
+    let number = double.map_or(0, |(_, jcs)| 5 + jcs.len());
+    let pad = size.saturating_sub(8 + escaped + zero + number);
+    let mut fields = vec![field("k", quoted(&format!("{prefix}{}", "x".repeat(pad))))];
+    if let Some((text, _)) = double {
+        fields.push(field("n", text.to_owned()));
+    }
+    if negative_zero {
+        fields.push(field("z", "-0".to_owned()));
+    }
+    object(&fields)
+}
+
+/// Doubles whose text differs between ECMAScript (JCS) and Python's or Java's writers, each
+/// with its JCS text: `100.0` is `100` (Python and Java write `100.0`), `1e16` is 17 digits
+/// (`1e+16`, `1.0E16`), `1e-7` stays (`1e-07`, `1.0E-7`).
+pub const SIZED_DOUBLES: &[(&str, &str)] = &[
+    ("100.0", "100"),
+    ("1e16", "10000000000000000"),
+    ("1e-7", "1e-7"),
+    ("2.5E-5", "0.000025"),
+];
+
 fn claims_size() -> BoxedStrategy<Case> {
     // {"k":"xxx"} is 8 bytes plus the x's; with escapes and -0 the measures differ. Around
     // both limits (4096 and 4000), wide enough that the Go measure's escapes (up to 15
@@ -708,20 +988,21 @@ fn claims_size() -> BoxedStrategy<Case> {
             1 => 3980usize..4010,
             1 => 4070usize..4100,
         ],
-        select(vec!["", "<", "<<&", "\u{e9}", "\\n"]),
+        select(vec![
+            "",
+            "</",
+            "<<&/",
+            "\u{e9}",
+            "\\n",
+            "/",
+            "\u{1f602}",
+            "'+`/",
+        ]),
         prop::bool::ANY,
+        prop::option::weighted(0.3, select(SIZED_DOUBLES)),
     )
-        .prop_map(|(size, prefix, negative_zero)| {
-            // `size` is the JCS size of the claims exactly: the prefix as JSON writes it, and
-            // `,"z":0` (JCS writes -0 as 0; Go as -0, one byte more).
-            let escaped = quoted(prefix).len() - 2;
-            let zero = if negative_zero { 6 } else { 0 };
-            let pad = size.saturating_sub(8 + escaped + zero);
-            let mut fields = vec![field("k", quoted(&format!("{prefix}{}", "x".repeat(pad))))];
-            if negative_zero {
-                fields.push(field("z", "-0".to_owned()));
-            }
-            object(&fields)
+        .prop_map(|(size, prefix, negative_zero, double)| {
+            sized_claims(size, prefix, negative_zero, double)
         });
     let over_template = select(vec![r#"{"more":"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"}"#, r#"{"big":null,"small":1}"#, r#"{"keep":2}"#])
         .prop_map(String::from);
@@ -749,7 +1030,18 @@ fn claims_size() -> BoxedStrategy<Case> {
 fn organization() -> BoxedStrategy<Case> {
     let tokens = select(vec!["tok-ada", "tok-del", "tok-zed", "tok-ada-upper"])
         .prop_map(|t| Some(quoted(t)));
-    let orgs = select(ORG_VALUES).prop_map(|o| Some(quoted(o)));
+    // The Kelvin organization's slug, exactly, in ASCII upper case, with its non-ASCII
+    // letter upper-cased, and with the Kelvin sign: only the first two match (slug-case).
+    let kelvin = select(vec![
+        "kelvin-\u{e9}cole",
+        "KELVIN-\u{e9}cole",
+        "kelvin-\u{c9}cole",
+        "\u{212a}elvin-\u{e9}cole",
+    ]);
+    let orgs = prop_oneof![
+        3 => select(ORG_VALUES).prop_map(|o| Some(quoted(o))),
+        1 => kelvin.prop_map(|o| Some(quoted(o))),
+    ];
     let parts = (tokens, orgs).prop_map(|(token, org)| Parts {
         token,
         org,
@@ -757,19 +1049,34 @@ fn organization() -> BoxedStrategy<Case> {
         claims: None,
         extra: vec![],
     });
-    assemble(plain_world(), parts, Just(Damage::None))
+    (people_world(plain_world()), now(), parts)
+        .prop_map(|(world, now, parts)| Case {
+            world,
+            now,
+            body: parts.body().into_bytes(),
+        })
+        .boxed()
 }
 
 fn userinfo() -> BoxedStrategy<Case> {
-    let parts =
-        (select(TOKENS).prop_map(|t| Some(quoted(t))), acme()).prop_map(|(token, org)| Parts {
-            token,
-            org,
-            duration: None,
-            claims: None,
-            extra: vec![],
-        });
-    assemble(plain_world(), parts, Just(Damage::None))
+    let tokens = prop_oneof![
+        1 => select(TOKENS).prop_map(|t| Some(quoted(t))),
+        2 => Just(Some(quoted("tok-gen"))),
+    ];
+    let parts = (tokens, acme()).prop_map(|(token, org)| Parts {
+        token,
+        org,
+        duration: None,
+        claims: None,
+        extra: vec![],
+    });
+    (people_world(plain_world()), now(), parts)
+        .prop_map(|(world, now, parts)| Case {
+            world,
+            now,
+            body: parts.body().into_bytes(),
+        })
+        .boxed()
 }
 
 fn member_match() -> BoxedStrategy<Case> {
@@ -784,6 +1091,9 @@ fn member_match() -> BoxedStrategy<Case> {
         "tok-zed",
         "tok-del",
         "tok-nobody",
+        "tok-gen",
+        "tok-gen",
+        "tok-gen",
     ])
     .prop_map(|t| Some(quoted(t)));
     let orgs = select(vec![
@@ -801,7 +1111,13 @@ fn member_match() -> BoxedStrategy<Case> {
         extra: vec![],
     });
     let world_parts = (ada_status(), Just(527_040_i64), Just("{}".to_owned()));
-    assemble(world_parts, parts, Just(Damage::None))
+    (people_world(world_parts), now(), parts)
+        .prop_map(|(world, now, parts)| Case {
+            world,
+            now,
+            body: parts.body().into_bytes(),
+        })
+        .boxed()
 }
 
 fn precedence() -> BoxedStrategy<Case> {

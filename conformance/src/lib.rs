@@ -9,6 +9,7 @@
 //! - [`testing`]: the same from another crate's `cargo test`;
 //! - [`vectors`]: the published test vectors;
 //! - [`schema`]: JSON Schema validation that turns on no `serde_json` feature;
+//! - [`pitfalls`]: the coverage boundaries of the pitfall catalogue (`PITFALLS.md`);
 //! - [`jwks`]: the JWKS an in-process implementation declares, from its signing key;
 //! - [`summary`] and [`junit`]: reports for people and for CI systems; [`report`]: the JSON
 //!   report's schema, and merging the reports of a sharded run.
@@ -25,6 +26,7 @@ pub mod gen;
 pub mod http;
 pub mod junit;
 pub mod jwks;
+pub mod pitfalls;
 pub mod public_api;
 pub mod report;
 pub mod runner;

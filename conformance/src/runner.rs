@@ -217,6 +217,9 @@ pub const BOUNDARIES: &[&str] = &[
     "number = 1e400",
     "number = 2^53 + 1",
     "number = -0",
+    "claims size = limit, non-ASCII",
+    "claims size = limit, with / < > & '",
+    "claims size = limit, with a double whose texts differ",
 ];
 
 impl Coverage {
@@ -224,7 +227,11 @@ impl Coverage {
         Coverage {
             rules: Rule::ALL.iter().map(|r| (r.id(), 0)).collect(),
             outcomes: BTreeMap::new(),
-            boundaries: BOUNDARIES.iter().map(|b| (*b, 0)).collect(),
+            boundaries: BOUNDARIES
+                .iter()
+                .chain(crate::pitfalls::PITFALL_BOUNDARIES)
+                .map(|b| (*b, 0))
+                .collect(),
         }
     }
 
@@ -258,8 +265,18 @@ impl Coverage {
     }
 }
 
-/// The boundaries a case sits on (claims sizes under `policy`'s measure and limit).
+/// The boundaries a case sits on (claims sizes under `policy`'s measure and limit), the
+/// pitfall catalogue's among them.
 pub fn boundaries(case: &Case, policy: &Policy) -> Vec<&'static str> {
+    let mut hit = model_boundaries(case, policy);
+    crate::pitfalls::boundaries(case, &mut hit);
+    hit.sort_unstable();
+    hit.dedup();
+    hit
+}
+
+/// The boundaries of the model's own values.
+fn model_boundaries(case: &Case, policy: &Policy) -> Vec<&'static str> {
     let mut hit = Vec::new();
     let lenient = ParseOptions {
         lone_surrogate: LoneSurrogate::Replace,
@@ -311,10 +328,23 @@ pub fn boundaries(case: &Case, policy: &Policy) -> Vec<&'static str> {
     {
         if let Some(size) = merged_claims_size(case, update, policy) {
             let limit = policy.claims_limit_bytes();
-            if size == limit {
-                hit.push("claims size = limit");
-            } else if size == limit + 1 {
-                hit.push("claims size = limit + 1");
+            if size == limit || size == limit + 1 {
+                hit.push(if size == limit {
+                    "claims size = limit"
+                } else {
+                    "claims size = limit + 1"
+                });
+                let text = String::from_utf8_lossy(&case.body);
+                if !text.is_ascii() || text.contains("\\u") {
+                    hit.push("claims size = limit, non-ASCII");
+                }
+                if text.contains(['/', '<', '>', '&', '\'']) {
+                    hit.push("claims size = limit, with / < > & '");
+                }
+                let doubles = crate::gen::SIZED_DOUBLES;
+                if doubles.iter().any(|(d, _)| text.contains(&format!(":{d}"))) {
+                    hit.push("claims size = limit, with a double whose texts differ");
+                }
             }
         }
     }

@@ -45,7 +45,38 @@ pub fn worlds() -> Vec<(&'static str, migrate_model::World)> {
         ("ada-pending", gen::world(Pending, 527_040, "{}")),
         ("ada-invited", gen::world(Invited, 527_040, "{}")),
         ("ada-deleted", gen::world(Deleted, 527_040, "{}")),
+        ("pitfalls", pitfalls_world()),
     ]
+}
+
+/// UserInfo replies of the `pitfalls` world: a token and its email, each related to one of
+/// the pitfall members' emails ([`gen::PITFALL_MEMBERS`]).
+pub const PITFALL_REPLIES: &[(&str, &str)] = &[
+    ("tok-p-eva", "\u{e9}va@acme.test"),
+    ("tok-p-eva-nfd", "e\u{301}va@acme.test"),
+    ("tok-p-eva-upper", "\u{c9}VA@ACME.TEST"),
+    ("tok-p-kim-kelvin", "\u{212a}im@acme.test"),
+    ("tok-p-strasse-sharp-s", "stra\u{df}e@acme.test"),
+    ("tok-p-sam-long-s", "\u{17f}am@acme.test"),
+    ("tok-p-kim-feff", "kim\u{feff}@acme.test"),
+    ("tok-p-kim-nel", "kim\u{85}@acme.test"),
+    ("tok-p-kim-us", "kim\u{1f}@acme.test"),
+    ("tok-p-kim-nbsp", "kim\u{a0}@acme.test"),
+    ("tok-p-kim-ideographic-space", "kim\u{3000}@acme.test"),
+    ("tok-p-kim-spaces-around", " kim@acme.test "),
+    ("tok-p-kim-two-at", "kim@acme@acme.test"),
+];
+
+/// The base world with the pitfall members, the Kelvin organization and [`PITFALL_REPLIES`].
+fn pitfalls_world() -> migrate_model::World {
+    let replies: Vec<(String, Vec<u8>)> = PITFALL_REPLIES
+        .iter()
+        .map(|(token, email)| {
+            let body = serde_json::json!({ "email": email }).to_string();
+            ((*token).to_owned(), body.into_bytes())
+        })
+        .collect();
+    gen::with_pitfall_people(gen::world(MemberStatus::Active, 527_040, "{}"), &replies)
 }
 
 /// The families, in order, with their descriptions.
@@ -60,6 +91,7 @@ pub const FAMILIES: &[(&str, &str)] = &[
     ("member", "Member matching: email case, every status, members of other organizations."),
     ("session", "Successes: the session's times and roles, the response shape, the JWT."),
     ("precedence", "Several faults at once: the evaluation order and the any-applicable set."),
+    ("pitfalls", "Where other languages' standard libraries disagree with the semantics: one vector per entry of conformance/PITFALLS.md, named after its mutant."),
     ("regressions", "Minimal counterexamples saved from proptest (the bug zoo's kill matrix) and from fuzzing."),
 ];
 
@@ -150,6 +182,7 @@ pub fn family(family: &str) -> Vec<Curated> {
         "member" => member(),
         "session" => session(),
         "precedence" => precedence(),
+        "pitfalls" => pitfalls(),
         _ => Vec::new(),
     }
 }
@@ -1671,6 +1704,487 @@ fn precedence() -> Vec<Curated> {
         "the default over the maximum with an unknown organization",
         "project-max-30",
         req("tok-ada", "nope", ""),
+    );
+    b.cases
+}
+
+/// One vector per pitfall of `conformance/PITFALLS.md`, named after the mutant that
+/// reproduces it.
+fn pitfalls() -> Vec<Curated> {
+    use Rule::*;
+    let mut b = Builder::new("pitfalls");
+    let w = "pitfalls";
+    let kim = |token: &str| req(token, "organization-test-acme", "");
+    let raw = |text: &str| text.as_bytes().to_vec();
+    let with_x = |x: &str| ada(&format!(",\"x\":{x}"));
+    let nested = |levels: usize| {
+        ada(&format!(
+            ",\"x\":{}{}",
+            "[".repeat(levels - 1),
+            "]".repeat(levels - 1)
+        ))
+    };
+    let claims = |c: &str| {
+        ada(&format!(
+            ",\"session_duration_minutes\":5,\"session_custom_claims\":{c}"
+        ))
+    };
+    let duration = |d: &str| ada(&format!(",\"session_duration_minutes\":{d}"));
+    let sized = |size, prefix, zero, double| claims(&gen::sized_claims(size, prefix, zero, double));
+
+    // Bodies.
+    b.add(
+        "bom-skipped",
+        &[BodyBom],
+        "a UTF-8 BOM before a good body is bad_request",
+        w,
+        [b"\xEF\xBB\xBF".as_slice(), ada("").as_bytes()].concat(),
+    );
+    let invalid = with_x("\"\u{0}\"")
+        .into_bytes()
+        .into_iter()
+        .map(|c| if c == 0 { 0xFF } else { c })
+        .collect::<Vec<u8>>();
+    b.add(
+        "invalid-utf8-replaced",
+        &[BodyUtf8],
+        "a 0xFF byte inside a string is bad_request, not U+FFFD",
+        w,
+        invalid,
+    );
+    let encoded = with_x("\"\u{0}\"")
+        .into_bytes()
+        .into_iter()
+        .flat_map(|c| {
+            if c == 0 {
+                vec![0xED, 0xA0, 0x80]
+            } else {
+                vec![c]
+            }
+        })
+        .collect::<Vec<u8>>();
+    b.add(
+        "encoded-surrogate-accepted",
+        &[BodyUtf8],
+        "UTF-8-encoded surrogate ED A0 80 is bad_request",
+        w,
+        encoded,
+    );
+    b.add(
+        "trailing-data-ignored",
+        &[BodyJsonGrammar],
+        "text after the object is bad_request",
+        w,
+        format!("{} x", ada("")),
+    );
+    b.add(
+        "raw-control-accepted",
+        &[BodyJsonGrammar],
+        "a raw tab inside a string is bad_request",
+        w,
+        with_x("\"a\tb\""),
+    );
+    b.add(
+        "nan-infinity-accepted",
+        &[BodyJsonGrammar],
+        "NaN in an unknown field is bad_request",
+        w,
+        with_x("NaN"),
+    );
+    b.add(
+        "trailing-comma-accepted",
+        &[BodyJsonGrammar],
+        "a comma before } is bad_request",
+        w,
+        ada(",\"x\":1,"),
+    );
+    b.add(
+        "comments-accepted",
+        &[BodyJsonGrammar],
+        "a /* */ comment is bad_request",
+        w,
+        format!("{{/* c */{}", &ada("")[1..]),
+    );
+    b.add(
+        "trimmed-before-parse",
+        &[BodyJsonGrammar],
+        "a form feed around the body is bad_request",
+        w,
+        format!("\u{c}{}", ada("")),
+    );
+    b.add(
+        "lone-surrogate-accepted",
+        &[BodyLoneSurrogate],
+        "an escaped lone surrogate in an unknown field is bad_request (default)",
+        w,
+        with_x("\"\\ud800\""),
+    );
+    b.add(
+        "lone-surrogate-dropped",
+        &[BodyLoneSurrogate],
+        "under lone-surrogate=replace a lone surrogate in the claims becomes U+FFFD",
+        w,
+        claims("{\"s\":\"a\\udc00b\"}"),
+    );
+    b.add(
+        "nesting-limit-1000",
+        &[BodyNestingLimit],
+        "129 levels is bad_request under the 128 limit",
+        w,
+        nested(129),
+    );
+    b.add(
+        "nesting-limit-127",
+        &[BodyNestingLimit],
+        "exactly 128 levels passes",
+        w,
+        nested(128),
+    );
+    b.add(
+        "nesting-limit-100",
+        &[BodyNestingLimit],
+        "101 levels passes",
+        w,
+        nested(101),
+    );
+    b.add(
+        "nesting-limit-512",
+        &[BodyNestingLimit],
+        "10000 levels: bad_request under 128, a success under nesting-limit=none",
+        w,
+        nested(10_000),
+    );
+    b.add(
+        "duplicate-first-wins",
+        &[BodyDuplicateKeys],
+        "the last session_token wins",
+        w,
+        raw(&format!(
+            "{{\"session_token\":\"tok-nobody\",{}",
+            &ada("")[1..]
+        )),
+    );
+    b.add(
+        "discarded-duplicate-checked",
+        &[BodyDuplicateKeys],
+        "a discarded duplicate of the wrong type is never examined",
+        w,
+        raw(&format!("{{\"session_token\":7,{}", &ada("")[1..])),
+    );
+    b.add(
+        "field-names-case-insensitive",
+        &[BodyFieldNamesExact, RequestSessionToken],
+        "Session_Token is an unknown field, so the token is missing",
+        w,
+        raw(&ada("").replacen("session_token", "Session_Token", 1)),
+    );
+
+    // Numbers and sizes.
+    b.add(
+        "exact-text-through-double",
+        &[ClaimsNumberPrecision],
+        "2^53 + 1 in the claims: 2^53 as a double, exact under exact-text",
+        w,
+        claims("{\"n\":9007199254740993}"),
+    );
+    b.add(
+        "big-int-exact",
+        &[ClaimsNumberPrecision],
+        "a 401-digit integer overflows a double",
+        w,
+        claims(&format!("{{\"n\":{}}}", gen::BIG_INTEGER)),
+    );
+    b.add(
+        "infinity-to-null",
+        &[ClaimsNumberPrecision],
+        "1e400 in the claims is unable_to_represent_custom_claims_json, not null",
+        w,
+        claims("{\"n\":1e400}"),
+    );
+    b.add(
+        "overflow-in-unknown-field-refused",
+        &[BodyUnknownFieldsIgnored],
+        "1e400 in an unknown field is ignored",
+        w,
+        with_x("1e400"),
+    );
+    b.add(
+        "python-float-repr-size",
+        &[ClaimsSizeMeasure],
+        "4096 bytes with 100.0 (JCS writes 100)",
+        w,
+        sized(4096, "", false, Some(gen::SIZED_DOUBLES[0])),
+    );
+    b.add(
+        "java-double-size",
+        &[ClaimsSizeMeasure],
+        "4096 bytes with 1e-7 (JCS writes 1e-7, Java 1.0E-7)",
+        w,
+        sized(4096, "", false, Some(gen::SIZED_DOUBLES[2])),
+    );
+    b.add(
+        "negative-zero-size",
+        &[ClaimsSizeNegativeZero],
+        "4096 bytes with -0 (JCS writes 0)",
+        w,
+        sized(4096, "", true, None),
+    );
+    b.add(
+        "utf16-length-size",
+        &[ClaimsSizeMeasure],
+        "4097 bytes with an e-acute (4096 UTF-16 units)",
+        w,
+        sized(4097, "\u{e9}", false, None),
+    );
+    b.add(
+        "code-point-size",
+        &[ClaimsSizeMeasure],
+        "4097 bytes with an emoji (4094 code points)",
+        w,
+        sized(4097, "\u{1f602}", false, None),
+    );
+    b.add(
+        "ensure-ascii-size",
+        &[ClaimsSizeMeasure],
+        "4096 bytes with an e-acute (written \\u00e9 it is 4100)",
+        w,
+        sized(4096, "\u{e9}", false, None),
+    );
+    b.add(
+        "python-separators-size",
+        &[ClaimsSizeLimit],
+        "exactly 4096 bytes (Python's separators add a space)",
+        w,
+        sized(4096, "", false, None),
+    );
+    b.add(
+        "php-slash-escape-size",
+        &[ClaimsSizeMeasure],
+        "4096 bytes with a slash (PHP writes \\/)",
+        w,
+        sized(4096, "/", false, None),
+    );
+    b.add(
+        "dotnet-encoder-size",
+        &[ClaimsSizeMeasure],
+        "4096 bytes with an apostrophe (.NET writes \\u0027)",
+        w,
+        sized(4096, "'", false, None),
+    );
+    b.add(
+        "go-json-no-html-escape",
+        &[ClaimsSizeMeasure],
+        "4096 bytes under JCS with <, more under the Go measure",
+        w,
+        sized(4092, "<", false, None),
+    );
+
+    // Duration.
+    b.add(
+        "float-integral-accepted",
+        &[DurationIntegralFloat],
+        "60.0 is bad_request by default",
+        w,
+        duration("60.0"),
+    );
+    b.add(
+        "float-truncated",
+        &[DurationIntegralFloat],
+        "60.5 is bad_request, never 60",
+        w,
+        duration("60.5"),
+    );
+    b.add(
+        "integral-float-truncates",
+        &[DurationIntegralFloat],
+        "60.5 stays bad_request under integral-float=accept",
+        w,
+        duration("60.5"),
+    );
+    b.add(
+        "bool-as-integer",
+        &[DurationType],
+        "true is bad_request, not 1",
+        w,
+        duration("true"),
+    );
+    b.add(
+        "numeric-string-duration",
+        &[DurationType],
+        "the string \"60\" is bad_request",
+        w,
+        duration("\"60\""),
+    );
+    b.add(
+        "int32-wraparound",
+        &[DurationInt32Overflow],
+        "2^32 + 60 is out of range, not 60",
+        w,
+        duration("4294967356"),
+    );
+    b.add(
+        "falsy-zero-absent",
+        &[DurationZero],
+        "0 is invalid_session_duration_minutes by default, not 60",
+        w,
+        duration("0"),
+    );
+    b.add_at(
+        "expiry-int32-seconds",
+        &[SessionExpiry],
+        "a session that ends after 2038-01-19T03:14:07Z",
+        w,
+        2_147_480_000,
+        duration("60"),
+    );
+
+    // Text: emails, tokens, ids.
+    for (name, token, comment) in [
+        (
+            "email-unicode-lowercase",
+            "tok-p-eva-upper",
+            "\u{c9}VA@ACME.TEST does not match \u{e9}va@acme.test (ASCII case only)",
+        ),
+        (
+            "email-casefold",
+            "tok-p-strasse-sharp-s",
+            "stra\u{df}e@ does not match strasse@",
+        ),
+        (
+            "email-simple-fold",
+            "tok-p-kim-kelvin",
+            "the Kelvin sign is not k",
+        ),
+        (
+            "email-nfc-equivalent",
+            "tok-p-eva-nfd",
+            "e + U+0301 does not match U+00E9",
+        ),
+        (
+            "email-trimmed",
+            "tok-p-kim-spaces-around",
+            "an email with spaces around is invalid, not trimmed",
+        ),
+        (
+            "email-js-whitespace-class",
+            "tok-p-kim-feff",
+            "U+FEFF is not White_Space: a valid email that matches no member",
+        ),
+        (
+            "email-python-isspace",
+            "tok-p-kim-us",
+            "U+001F is not White_Space: a valid email that matches no member",
+        ),
+        (
+            "email-java-iswhitespace",
+            "tok-p-kim-nbsp",
+            "U+00A0 is White_Space: the email is invalid",
+        ),
+        (
+            "email-ascii-whitespace",
+            "tok-p-kim-ideographic-space",
+            "U+3000 is White_Space: the email is invalid",
+        ),
+        (
+            "email-at-anywhere",
+            "tok-p-kim-two-at",
+            "two @ make the email invalid",
+        ),
+        (
+            "email-latin1-decoded",
+            "tok-p-eva",
+            "a non-ASCII email read as UTF-8 matches its member",
+        ),
+    ] {
+        let rule = if name == "email-latin1-decoded"
+            || name.ends_with("fold")
+            || name.contains("case")
+            || name.contains("nfc")
+        {
+            MemberMustExist
+        } else {
+            UserinfoEmail
+        };
+        b.add(name, &[rule], comment, w, kim(token));
+    }
+    b.add(
+        "unverified-string-accepted",
+        &[UserinfoEmailVerified],
+        "email_verified \"false\" under unverified-email=reject",
+        w,
+        kim("tok-unverified-str"),
+    );
+    b.add(
+        "empty-zero-string",
+        &[OrgNotFound],
+        "organization_id \"0\" is a value to look up, not a missing one",
+        w,
+        req("tok-ada", "0", ""),
+    );
+    b.add(
+        "ids-trimmed",
+        &[OrgIdsExact],
+        "\" acme\" is not acme",
+        w,
+        req("tok-ada", " acme", ""),
+    );
+
+    // Claims and the response.
+    b.add(
+        "falsy-claims-absent",
+        &[ClaimsType],
+        "false as session_custom_claims is bad_request",
+        w,
+        claims("false"),
+    );
+    b.add(
+        "array-claims-accepted",
+        &[ClaimsType],
+        "an array as session_custom_claims is bad_request",
+        w,
+        claims("[1]"),
+    );
+    b.add(
+        "arrays-merged-by-index",
+        &[ClaimsMergeArraysReplaced],
+        "[\"c\"] over [\"a\",\"b\"] is [\"c\"]",
+        "template-nested",
+        claims("{\"tags\":[\"c\"]}"),
+    );
+    b.add(
+        "shallow-merge",
+        &[ClaimsMergeDeep],
+        "a nested object merges into the template's",
+        "template-nested",
+        claims("{\"features\":{\"beta\":true}}"),
+    );
+    for name in [
+        "timestamps-with-fraction",
+        "timestamps-offset-suffix",
+        "time-drops-zero-seconds",
+    ] {
+        b.add_at(
+            name,
+            &[SessionTimestampFormat],
+            "a success at a whole minute: every timestamp YYYY-MM-DDTHH:MM:SSZ",
+            w,
+            1_699_999_980,
+            ada(""),
+        );
+    }
+    b.add(
+        "custom-claims-omitted-when-empty",
+        &[SessionCustomClaimsPresent],
+        "custom_claims is {} when there are none",
+        w,
+        ada(""),
+    );
+    b.add(
+        "slug-unicode-fold",
+        &[OrgSlugCase],
+        "kelvin-\u{c9}cole is not kelvin-\u{e9}cole under either slug-case choice",
+        w,
+        req("tok-ada", "kelvin-\u{c9}cole", ""),
     );
     b.cases
 }

@@ -54,6 +54,7 @@ embed!(
     "member.json",
     "session.json",
     "precedence.json",
+    "pitfalls.json",
     "regressions.json",
 );
 

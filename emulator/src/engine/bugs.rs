@@ -116,6 +116,171 @@ bugs! {
     SessionTokenReused => "session-token-reused",
         "the response's session_token is the external IdP's token instead of a new Stytch token";
 
+    // Pitfalls of other languages' standard libraries (conformance/PITFALLS.md), default profile.
+
+    /// A UTF-8 byte order mark is skipped.
+    BomSkipped => "bom-skipped",
+        "a UTF-8 byte order mark before the body is skipped (Python json.loads of bytes, .NET System.Text.Json)";
+    /// Invalid UTF-8 becomes U+FFFD.
+    InvalidUtf8Replaced => "invalid-utf8-replaced",
+        "invalid UTF-8 is replaced with U+FFFD instead of refused (Go encoding/json, Node Buffer#toString, Java new String)";
+    /// UTF-8-encoded surrogates are accepted.
+    EncodedSurrogateAccepted => "encoded-surrogate-accepted",
+        "UTF-8-encoded surrogates (ED A0 80) are accepted (Python decodes JSON bytes with surrogatepass)";
+    /// Data after the first value is ignored.
+    TrailingDataIgnored => "trailing-data-ignored",
+        "the body's first JSON value is read and anything after it ignored (Go json.Decoder.Decode, Python raw_decode)";
+    /// Raw control characters are accepted in strings.
+    RawControlAccepted => "raw-control-accepted",
+        "unescaped control characters inside strings are accepted (Python json.loads(strict=False), Json.NET)";
+    /// NaN and Infinity literals are accepted.
+    NanInfinityAccepted => "nan-infinity-accepted",
+        "the literals NaN, Infinity and -Infinity are accepted (Python json.loads, Json.NET); here they are stored as null";
+    /// Trailing commas are accepted.
+    TrailingCommaAccepted => "trailing-comma-accepted",
+        "a comma before } or ] is accepted (Json.NET, System.Text.Json AllowTrailingCommas, JSON5)";
+    /// Comments are accepted.
+    CommentsAccepted => "comments-accepted",
+        "/* */ and // comments are skipped (Json.NET, System.Text.Json CommentHandling.Skip, Jackson ALLOW_COMMENTS)";
+    /// The body is trimmed before it is parsed.
+    TrimmedBeforeParse => "trimmed-before-parse",
+        "the body is trimmed before parsing (Java String.trim removes every char <= U+0020, .NET Trim and Python strip Unicode spaces)";
+    /// Escaped lone surrogates are accepted.
+    LoneSurrogateAccepted => "lone-surrogate-accepted",
+        "an escaped lone surrogate is accepted and written as U+FFFD (JS JSON.parse, Python json.loads, Jackson, Go)";
+    /// The depth limit is Python's recursion limit.
+    NestingLimit1000 => "nesting-limit-1000",
+        "the depth limit is the recursion limit of Python's json module (about 1000 levels), not 128";
+    /// The depth limit refuses 128 levels.
+    NestingLimit127 => "nesting-limit-127",
+        "serde_json's default recursion limit refuses a document that reaches 128 levels";
+    /// The depth limit is Ruby's 100.
+    NestingLimit100 => "nesting-limit-100",
+        "the depth limit is Ruby JSON.parse's default max_nesting of 100";
+    /// The first of duplicate keys wins.
+    DuplicateFirstWins => "duplicate-first-wins",
+        "the first occurrence of a duplicate key wins (Go gjson and path lookups return the first match)";
+    /// Discarded duplicates are type-checked.
+    DiscardedDuplicateChecked => "discarded-duplicate-checked",
+        "every occurrence of a known field is type-checked, discarded duplicates included (Go encoding/json into a struct)";
+    /// Field names match ignoring case.
+    FieldNamesCaseInsensitive => "field-names-case-insensitive",
+        "field names match ignoring case, so Session_Token fills session_token (Go encoding/json, Jackson/System.Text.Json options)";
+    /// Integers are kept exactly.
+    BigIntExact => "big-int-exact",
+        "integers are read as arbitrary-precision integers (Python, Ruby): 9007199254740993 stays exact and a 400-digit integer is no overflow";
+    /// Overflow becomes null.
+    InfinityToNull => "infinity-to-null",
+        "a number that overflows a double is stored as null (JS: JSON.parse gives Infinity, JSON.stringify writes null)";
+    /// Overflow anywhere in the body is refused.
+    OverflowInUnknownFieldRefused => "overflow-in-unknown-field-refused",
+        "a number that overflows a double anywhere in the body, unknown fields included, is bad_request (Go json.Unmarshal into map[string]any)";
+    /// Sizes written with Python's float repr.
+    PythonFloatReprSize => "python-float-repr-size",
+        "the size is measured on Python's json.dumps numbers: floats by repr (100.0, 1e+16, 1e-07), integers exact";
+    /// Sizes written with Java's Double.toString.
+    JavaDoubleSize => "java-double-size",
+        "the size is measured on Java's number text: doubles by Double.toString (100.0, 1.0E16, 1.0E-7), integers exact";
+    /// Negative zero counted with its sign.
+    NegativeZeroSize => "negative-zero-size",
+        "the JCS size counts -0 as \"-0\" (as Go and Python write it) instead of \"0\"";
+    /// Size in UTF-16 code units.
+    Utf16LengthSize => "utf16-length-size",
+        "the size is counted in UTF-16 code units (JS string length, Java String.length, C# Length), not UTF-8 bytes";
+    /// Size in code points.
+    CodePointSize => "code-point-size",
+        "the size is counted in code points (Python len of json.dumps(..., ensure_ascii=False)), not UTF-8 bytes";
+    /// Size with non-ASCII escaped.
+    EnsureAsciiSize => "ensure-ascii-size",
+        "the size is measured with every non-ASCII character escaped as \\uXXXX (Python json.dumps default, PHP json_encode)";
+    /// Size with Python's default separators.
+    PythonSeparatorsSize => "python-separators-size",
+        "the size is measured with Python json.dumps's default separators, a space after every comma and colon";
+    /// Size with PHP's escaped slashes.
+    PhpSlashEscapeSize => "php-slash-escape-size",
+        "the size is measured with / escaped as \\/ (PHP json_encode without JSON_UNESCAPED_SLASHES)";
+    /// Size with .NET's default encoder.
+    DotnetEncoderSize => "dotnet-encoder-size",
+        "the size is measured with .NET System.Text.Json's default encoder: < > & ' + ` \" and non-ASCII as \\uXXXX";
+    /// Integral floats are accepted.
+    FloatIntegralAccepted => "float-integral-accepted",
+        "a duration written 60.0 or 6e1 is accepted because its value is an integer (JS Number.isInteger, Python float.is_integer)";
+    /// Fractions are truncated.
+    FloatTruncated => "float-truncated",
+        "a duration with a fraction is truncated to an integer (Jackson ACCEPT_FLOAT_AS_INT, C#/Java casts): 60.5 is 60";
+    /// Booleans are integers.
+    BoolAsInteger => "bool-as-integer",
+        "a boolean duration is read as 1 or 0 (Python: bool is a subclass of int; PHP (int)true)";
+    /// Numeric strings are numbers.
+    NumericStringDuration => "numeric-string-duration",
+        "a duration given as a numeric string (\"60\") is read as the number (PHP is_numeric, JS Number())";
+    /// int32 wraps around.
+    Int32Wraparound => "int32-wraparound",
+        "a duration beyond int32 keeps its low 32 bits (Java/C# (int) casts, Go int32(x)): 4294967356 is 60";
+    /// Zero is absent.
+    FalsyZeroAbsent => "falsy-zero-absent",
+        "a duration of 0 is taken as absent (JS `|| 60`, Python `or 60`, Go omitempty)";
+    /// Times are 32-bit.
+    ExpiryInt32Seconds => "expiry-int32-seconds",
+        "Unix seconds are held in 32 bits, so times after 2038-01-19T03:14:07Z wrap (32-bit time_t, Java int)";
+    /// Emails compared after Unicode lower-casing.
+    EmailUnicodeLowercase => "email-unicode-lowercase",
+        "emails are compared after Unicode lower-casing (Python lower, JS toLowerCase, Java toLowerCase, C# ToLowerInvariant), not ASCII only";
+    /// Emails compared after full case folding.
+    EmailCasefold => "email-casefold",
+        "emails are compared after full Unicode case folding (Python casefold: straße matches strasse)";
+    /// Emails compared with simple folding.
+    EmailSimpleFold => "email-simple-fold",
+        "emails are compared with Unicode simple case folding (Go strings.EqualFold: the Kelvin sign matches k, long s matches s)";
+    /// Canonically equivalent emails match.
+    EmailNfcEquivalent => "email-nfc-equivalent",
+        "emails are compared by canonical equivalence, ignoring case (.NET culture-aware comparison, Swift ==): e + U+0301 matches \u{e9}";
+    /// Emails are trimmed.
+    EmailTrimmed => "email-trimmed",
+        "the UserInfo email is trimmed before it is checked and matched (strip, trim, Trim)";
+    /// JavaScript's \s decides whitespace.
+    EmailJsWhitespaceClass => "email-js-whitespace-class",
+        "whitespace in an email is JS's \\s, which adds U+FEFF and misses U+0085 against Unicode White_Space";
+    /// Python's isspace decides whitespace.
+    EmailPythonIsspace => "email-python-isspace",
+        "whitespace in an email is Python's str.isspace, which adds U+001C..U+001F to Unicode White_Space";
+    /// Java's isWhitespace decides whitespace.
+    EmailJavaIsWhitespace => "email-java-iswhitespace",
+        "whitespace in an email is Java's Character.isWhitespace, which leaves out the no-break spaces and U+0085 and adds U+001C..U+001F";
+    /// Only ASCII whitespace counts.
+    EmailAsciiWhitespace => "email-ascii-whitespace",
+        "only ASCII whitespace makes an email invalid (C isspace, Go strings.ContainsAny(s, \" \\t\\r\\n\"))";
+    /// Any @ will do.
+    EmailAtAnywhere => "email-at-anywhere",
+        "an email is any string containing an @ (JS includes('@'), Python '@' in s)";
+    /// The UserInfo reply is decoded as Latin-1.
+    EmailLatin1Decoded => "email-latin1-decoded",
+        "the UserInfo reply is decoded as ISO-8859-1 (a text reply without charset in Python requests, a Latin-1 platform charset in Java)";
+    /// "0" is empty.
+    EmptyZeroString => "empty-zero-string",
+        "a session_token or organization_id of \"0\" is refused as missing (PHP empty(\"0\") is true)";
+    /// Ids are trimmed.
+    IdsTrimmed => "ids-trimmed",
+        "session_token and organization_id are trimmed before use (strip, trim): \" acme\" finds acme, \" \" is empty";
+    /// Falsy claims are absent.
+    FalsyClaimsAbsent => "falsy-claims-absent",
+        "false, 0, \"\" and [] as session_custom_claims are taken as no claims (Python `if claims:`, JS `if (claims)`)";
+    /// Arrays pass the object check.
+    ArrayClaimsAccepted => "array-claims-accepted",
+        "an array passes the claims' object check (JS typeof [] is 'object') and merges as {\"0\": ...}";
+    /// Arrays merge by index.
+    ArraysMergedByIndex => "arrays-merged-by-index",
+        "arrays in claims merge element by element (lodash _.merge): [\"c\"] over [\"a\",\"b\"] gives [\"c\",\"b\"]";
+    /// Timestamps end in +00:00.
+    TimestampsOffsetSuffix => "timestamps-offset-suffix",
+        "timestamps end in +00:00 instead of Z (Python datetime.isoformat on an aware UTC time)";
+    /// Zero seconds are left out.
+    TimeDropsZeroSeconds => "time-drops-zero-seconds",
+        "timestamps leave out :00 seconds (Java OffsetDateTime.toString: 2023-11-14T22:13Z)";
+    /// Empty custom claims are left out.
+    CustomClaimsOmittedWhenEmpty => "custom-claims-omitted-when-empty",
+        "member_session.custom_claims is left out when empty (Go `json:\",omitempty\"` on a map)";
+
     // Mutants wrong only under one flag's non-default choice (each runs under that choice).
 
     /// Namespaced keys are dropped, not refused, under `reserved-claims = reject`.
@@ -175,6 +340,9 @@ bugs! {
     /// A limit of 512 levels remains under `nesting-limit = none`.
     NestingLimit512 => "nesting-limit-512" under "nesting-limit" = "none",
         "under nesting-limit=none the parser keeps its own depth limit of 512 levels";
+    /// Slugs match with Unicode case folding.
+    SlugUnicodeFold => "slug-unicode-fold" under "slug-case" = "ascii-insensitive",
+        "under slug-case=ascii-insensitive slugs match with Unicode case folding (Go strings.EqualFold, C# OrdinalIgnoreCase), so non-ASCII letters match in any case";
     /// Every validation failure becomes `bad_request`.
     AnyApplicableBadRequest => "any-applicable-bad-request" under "error-precedence" = "any-applicable",
         "under error-precedence=any-applicable every duration failure is answered as bad_request, which no step gives for a number in range";

@@ -59,6 +59,12 @@ pub enum Numbers {
     Doubles,
     /// As their text.
     ExactText,
+    /// Integers (no fraction or exponent) as their text, others as doubles (a mutant: Python
+    /// and Ruby read integers with arbitrary precision).
+    IntegersExact,
+    /// As doubles, an overflow as `null` (a mutant: JS's Infinity, which JSON.stringify
+    /// writes as `null`).
+    DoublesOverflowNull,
 }
 
 /// Why claims could not be read.
@@ -75,33 +81,52 @@ pub enum ReadError {
 /// [`Numbers::Doubles`]) once the duplicates are gone. The text has passed the body's grammar
 /// check. Recursive: the engine runs deep bodies on a large stack.
 pub fn read_object(text: &str, numbers: Numbers) -> Result<Claims, ReadError> {
-    let mut reader = Reader { text, at: 0 };
-    let Claim::Object(mut claims) = reader.value()? else {
+    let Claim::Object(claims) = read_value(text, numbers)? else {
         return Err(ReadError::Grammar);
     };
-    if numbers == Numbers::Doubles {
-        claims.values_mut().try_for_each(to_double)?;
-    }
     Ok(claims)
 }
 
+/// Reads any value's raw text into a claim, numbers as `numbers` says.
+pub fn read_value(text: &str, numbers: Numbers) -> Result<Claim, ReadError> {
+    let mut reader = Reader { text, at: 0 };
+    let mut claim = reader.value()?;
+    if numbers != Numbers::ExactText {
+        to_double(&mut claim, numbers)?;
+    }
+    Ok(claim)
+}
+
 /// Turns every exact number in `claim` into its nearest double.
-fn to_double(claim: &mut Claim) -> Result<(), ReadError> {
+fn to_double(claim: &mut Claim, numbers: Numbers) -> Result<(), ReadError> {
     match claim {
+        Claim::Number(ClaimNumber::Exact(text))
+            if numbers == Numbers::IntegersExact && !text.contains(['.', 'e', 'E']) =>
+        {
+            // Python's int: the mutant keeps it, minus sign of a zero aside.
+            if text == "-0" {
+                *text = "0".to_owned();
+            }
+            Ok(())
+        }
         Claim::Number(number) => {
             if let ClaimNumber::Exact(text) = number {
                 // Rust's float parser rounds to nearest, like the IEEE-754 conversion we
                 // promise: 1e-400 underflows to 0, and 1e400 overflows to infinity.
                 let x: f64 = text.parse().map_err(|_| ReadError::Grammar)?;
                 if !x.is_finite() {
+                    if numbers == Numbers::DoublesOverflowNull {
+                        *claim = Claim::Null;
+                        return Ok(());
+                    }
                     return Err(ReadError::Unrepresentable);
                 }
                 *number = ClaimNumber::Double(x);
             }
             Ok(())
         }
-        Claim::Array(items) => items.iter_mut().try_for_each(to_double),
-        Claim::Object(members) => members.values_mut().try_for_each(to_double),
+        Claim::Array(items) => items.iter_mut().try_for_each(|c| to_double(c, numbers)),
+        Claim::Object(members) => members.values_mut().try_for_each(|c| to_double(c, numbers)),
         _ => Ok(()),
     }
 }
@@ -240,7 +265,10 @@ pub fn from_json(value: &Value, numbers: Numbers) -> Claim {
         Value::Bool(b) => Claim::Bool(*b),
         Value::Number(n) => match numbers {
             Numbers::ExactText => Claim::Number(ClaimNumber::Exact(n.to_string())),
-            Numbers::Doubles => n
+            Numbers::IntegersExact if n.is_i64() || n.is_u64() => {
+                Claim::Number(ClaimNumber::Exact(n.to_string()))
+            }
+            Numbers::Doubles | Numbers::IntegersExact | Numbers::DoublesOverflowNull => n
                 .as_f64()
                 .filter(|x| x.is_finite())
                 .map_or(Claim::Null, |x| Claim::Number(ClaimNumber::Double(x))),
@@ -299,6 +327,8 @@ pub struct MergeRules {
     pub remove_emptied: bool,
     /// With `remove_emptied`, an object emptied only by such a removal stays (a mutant).
     pub remove_without_cascade: bool,
+    /// An array over an array merges element by element (a mutant: lodash's `_.merge`).
+    pub arrays_by_index: bool,
 }
 
 /// Deep-merges `update` into `base`: a null deletes, an object over an object merges, an
@@ -351,6 +381,19 @@ fn merge_at(base: &mut Claims, update: Claims, rules: MergeRules, top: bool) -> 
                     removed_child = true;
                 }
             }
+            Claim::Array(items) if rules.arrays_by_index => match base.get_mut(&key) {
+                Some(Claim::Array(existing)) => {
+                    for (i, item) in items.into_iter().enumerate() {
+                        match existing.get_mut(i) {
+                            Some(slot) => *slot = item,
+                            None => existing.push(item),
+                        }
+                    }
+                }
+                _ => {
+                    base.insert(key, Claim::Array(items));
+                }
+            },
             other => {
                 base.insert(key, other);
             }
@@ -369,19 +412,67 @@ pub enum Measure {
         /// Escape `<` `>` `&` as Go does (a mutant forgets).
         html_escape: bool,
     },
+    /// RFC 8785 with one library's slip (a mutant).
+    Slipped(Slip),
+}
+
+/// How a mutant's size measure departs from RFC 8785 (`conformance/PITFALLS.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slip {
+    /// Doubles written by Python's `repr`.
+    PythonRepr,
+    /// Doubles written by Java's `Double.toString`.
+    JavaDouble,
+    /// `-0` written with its sign.
+    MinusZero,
+    /// Counted in UTF-16 code units.
+    Utf16Units,
+    /// Counted in code points.
+    CodePoints,
+    /// Non-ASCII escaped as `\uXXXX`.
+    EnsureAscii,
+    /// A space after every `,` and `:`.
+    PythonSeparators,
+    /// `/` escaped as `\/`.
+    PhpSlashes,
+    /// .NET's default encoder.
+    DotnetEncoder,
+}
+
+impl Slip {
+    /// The slip of a mutant, if it is a size-measure mutant.
+    pub fn of(bug: super::bugs::Bug) -> Option<Slip> {
+        use super::bugs::Bug;
+        Some(match bug {
+            Bug::PythonFloatReprSize => Slip::PythonRepr,
+            Bug::JavaDoubleSize => Slip::JavaDouble,
+            Bug::NegativeZeroSize => Slip::MinusZero,
+            Bug::Utf16LengthSize => Slip::Utf16Units,
+            Bug::CodePointSize => Slip::CodePoints,
+            Bug::EnsureAsciiSize => Slip::EnsureAscii,
+            Bug::PythonSeparatorsSize => Slip::PythonSeparators,
+            Bug::PhpSlashEscapeSize => Slip::PhpSlashes,
+            Bug::DotnetEncoderSize => Slip::DotnetEncoder,
+            _ => return None,
+        })
+    }
 }
 
 /// The size in bytes of `claims` under `measure` (no whitespace, UTF-8).
 pub fn size(claims: &Claims, measure: Measure) -> usize {
     let mut out = String::new();
     write_object(claims, measure, &mut out);
-    out.len()
+    match measure {
+        Measure::Slipped(Slip::Utf16Units) => out.encode_utf16().count(),
+        Measure::Slipped(Slip::CodePoints) => out.chars().count(),
+        _ => out.len(),
+    }
 }
 
 /// Writes an object with its members in the measure's order.
 fn write_object(claims: &Claims, measure: Measure, out: &mut String) {
     let mut keys: Vec<&String> = claims.keys().collect();
-    if measure == Measure::Jcs {
+    if !matches!(measure, Measure::GoJson { .. }) {
         // RFC 8785: by UTF-16 code units (the map's order is by bytes, which differs above
         // U+FFFF against U+E000..U+FFFF).
         keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
@@ -389,10 +480,10 @@ fn write_object(claims: &Claims, measure: Measure, out: &mut String) {
     out.push('{');
     for (i, key) in keys.into_iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push_str(separator(measure, ','));
         }
         write_string(key, measure, out);
-        out.push(':');
+        out.push_str(separator(measure, ':'));
         if let Some(value) = claims.get(key) {
             write_value(value, measure, out);
         }
@@ -406,8 +497,18 @@ fn write_value(value: &Claim, measure: Measure, out: &mut String) {
         Claim::Bool(true) => out.push_str("true"),
         Claim::Bool(false) => out.push_str("false"),
         Claim::Number(ClaimNumber::Exact(text)) => out.push_str(text),
+        Claim::Number(ClaimNumber::Double(x)) if measure == Measure::Slipped(Slip::PythonRepr) => {
+            out.push_str(&super::pitfalls::python_float(*x));
+        }
+        Claim::Number(ClaimNumber::Double(x)) if measure == Measure::Slipped(Slip::JavaDouble) => {
+            out.push_str(&super::pitfalls::java_double(*x));
+        }
         Claim::Number(ClaimNumber::Double(x)) => {
-            if *x == 0.0 && x.is_sign_negative() && measure != Measure::Jcs {
+            let signed = matches!(
+                measure,
+                Measure::GoJson { .. } | Measure::Slipped(Slip::MinusZero)
+            );
+            if *x == 0.0 && x.is_sign_negative() && signed {
                 // Go writes the sign of negative zero; ECMAScript does not.
                 out.push_str("-0");
             } else {
@@ -421,7 +522,7 @@ fn write_value(value: &Claim, measure: Measure, out: &mut String) {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push_str(separator(measure, ','));
                 }
                 write_value(item, measure, out);
             }
@@ -431,12 +532,35 @@ fn write_value(value: &Claim, measure: Measure, out: &mut String) {
     }
 }
 
+/// A separator as the measure writes it (Python's default adds a space).
+fn separator(measure: Measure, c: char) -> &'static str {
+    match (measure, c) {
+        (Measure::Slipped(Slip::PythonSeparators), ',') => ", ",
+        (Measure::Slipped(Slip::PythonSeparators), _) => ": ",
+        (_, ',') => ",",
+        _ => ":",
+    }
+}
+
 fn write_string(s: &str, measure: Measure, out: &mut String) {
     let html = matches!(measure, Measure::GoJson { html_escape: true });
     let go = matches!(measure, Measure::GoJson { .. });
+    let dotnet = measure == Measure::Slipped(Slip::DotnetEncoder);
+    let ascii = dotnet || measure == Measure::Slipped(Slip::EnsureAscii);
     out.push('"');
     for c in s.chars() {
         match c {
+            '"' if dotnet => out.push_str("\\u0022"),
+            '<' | '>' | '&' | '\'' | '+' | '`' if dotnet => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            '/' if measure == Measure::Slipped(Slip::PhpSlashes) => out.push_str("\\/"),
+            c if ascii && !c.is_ascii() => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\u{8}' => out.push_str("\\b"),

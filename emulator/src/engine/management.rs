@@ -291,7 +291,7 @@ impl Engine {
         let email = new
             .email_address
             .ok_or_else(|| ApiError::bad_request("email_address is required"))?;
-        if !is_valid_email(&email) {
+        if !is_valid_email(&email, char::is_whitespace) {
             return Err(ApiError::new(
                 ErrorKind::InvalidEmail,
                 "email_address is not a valid email address",

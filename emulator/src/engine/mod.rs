@@ -30,6 +30,7 @@ mod claims;
 mod errors;
 pub mod keys;
 pub mod management;
+mod pitfalls;
 mod request;
 mod response;
 mod store;
@@ -53,7 +54,7 @@ use claims::{Claims, Measure, MergeRules, Numbers, Protect};
 use request::{DurationField, DurationRules};
 use response::{
     AuthenticationFactor, MemberObject, MemberSession, MigrateResponse, OrganizationClaim,
-    OrganizationObject, SessionAttributes, SessionClaim,
+    OrganizationObject, SessionAttributes, SessionClaim, TimeStyle,
 };
 use store::{MemberRef, Store, DURATION_BOUNDS};
 
@@ -330,18 +331,99 @@ impl Engine {
         self.bug == Some(bug)
     }
 
+    /// The lexical checks of a document (request or UserInfo body), as this project reads it.
+    fn read_document<'a>(&self, bytes: &'a [u8]) -> Result<wire::Document<'a>, wire::WireError> {
+        let lenient = self.bug.and_then(|bug| pitfalls::lenient_body(bytes, bug));
+        match lenient {
+            None => wire::read_document(bytes, self.lexical()),
+            Some(rewritten) => {
+                wire::read_document(&rewritten, self.lexical()).map(|d| wire::Document {
+                    text: std::borrow::Cow::Owned(d.text.into_owned()),
+                    depth: d.depth,
+                })
+            }
+        }
+    }
+
+    /// A document's top-level members (the last of duplicates kept).
+    fn read_fields<'t>(&self, text: &'t str) -> Result<wire::RawObject<'t>, wire::WireError> {
+        if !(self.has(Bug::DuplicateFirstWins)
+            || self.has(Bug::DiscardedDuplicateChecked)
+            || self.has(Bug::FieldNamesCaseInsensitive))
+        {
+            return wire::parse_object(text);
+        }
+        let members = wire::parse_members(text)?;
+        let mut fields = wire::RawObject::new();
+        for (key, value) in members {
+            if self.has(Bug::DiscardedDuplicateChecked) && !request::plausible_type(&key, value) {
+                return Err(wire::WireError::Grammar);
+            }
+            let key = if self.has(Bug::FieldNamesCaseInsensitive) {
+                request::KNOWN_FIELDS
+                    .iter()
+                    .find(|known| known.eq_ignore_ascii_case(&key))
+                    .map_or(key, |known| (*known).to_owned())
+            } else {
+                key
+            };
+            if self.has(Bug::DuplicateFirstWins) {
+                fields.entry(key).or_insert(value);
+            } else {
+                fields.insert(key, value);
+            }
+        }
+        Ok(fields)
+    }
+
+    /// A required string field of the request.
+    fn string_field(
+        &self,
+        fields: &wire::RawObject<'_>,
+        name: &'static str,
+    ) -> Result<String, ApiError> {
+        let value = request::required_string(fields, name)?;
+        if self.has(Bug::EmptyZeroString) && value == "0" {
+            return Err(ApiError::bad_request(format!("{name} is required")));
+        }
+        if self.has(Bug::IdsTrimmed) {
+            let trimmed = value.trim();
+            if trimmed.is_empty() {
+                return Err(ApiError::bad_request(format!("{name} must not be empty")));
+            }
+            return Ok(trimmed.to_owned());
+        }
+        Ok(value)
+    }
+
+    /// Whether the UserInfo email is a valid address.
+    fn is_valid_email(&self, email: &str) -> bool {
+        if self.has(Bug::EmailAtAnywhere) {
+            return email.contains('@');
+        }
+        let bug = self.bug;
+        is_valid_email(email, |c| {
+            bug.and_then(|bug| pitfalls::email_whitespace(bug, c))
+                .unwrap_or_else(|| c.is_whitespace())
+        })
+    }
+
     /// How this project reads JSON documents (request and UserInfo bodies).
     fn lexical(&self) -> wire::Lexical {
         let p = &self.profile;
         wire::Lexical {
             max_depth: match p.nesting_limit {
+                NestingLimit::Levels128 if self.has(Bug::NestingLimit1000) => Some(1000),
+                NestingLimit::Levels128 if self.has(Bug::NestingLimit127) => Some(127),
+                NestingLimit::Levels128 if self.has(Bug::NestingLimit100) => Some(100),
                 NestingLimit::Levels128 => Some(wire::MAX_DEPTH),
                 NestingLimit::Unlimited if self.has(Bug::NestingLimit512) => Some(512),
                 NestingLimit::Unlimited => None,
             },
             reject_duplicates: p.duplicate_keys == DuplicateKeys::BadRequest,
             duplicates_top_level_only: self.has(Bug::DuplicatesTopLevelOnly),
-            replace_lone_surrogates: p.lone_surrogate == LoneSurrogate::Replace,
+            replace_lone_surrogates: p.lone_surrogate == LoneSurrogate::Replace
+                || self.has(Bug::LoneSurrogateAccepted),
             // The mutant's slip is in the replacement, so it shows only when replacing.
             drop_lone_surrogates: p.lone_surrogate == LoneSurrogate::Replace
                 && self.has(Bug::LoneSurrogateDropped),
@@ -351,6 +433,16 @@ impl Engine {
     /// How claims numbers are held.
     fn numbers(&self) -> Numbers {
         match self.profile.number_precision {
+            NumberPrecision::Double
+                if self.has(Bug::BigIntExact)
+                    || self.has(Bug::PythonFloatReprSize)
+                    || self.has(Bug::JavaDoubleSize) =>
+            {
+                Numbers::IntegersExact
+            }
+            NumberPrecision::Double if self.has(Bug::InfinityToNull) => {
+                Numbers::DoublesOverflowNull
+            }
             NumberPrecision::Double => Numbers::Doubles,
             NumberPrecision::ExactText if self.has(Bug::ExactTextThroughDouble) => Numbers::Doubles,
             NumberPrecision::ExactText => Numbers::ExactText,
@@ -359,12 +451,22 @@ impl Engine {
 
     fn begin_steps(&self, body: &[u8], now: i64, request_id: &str) -> Result<Pending, ApiError> {
         let p = self.profile;
-        let document = wire::read_document(body, self.lexical())
+        let document = self
+            .read_document(body)
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
-        let fields =
-            wire::parse_object(&document.text).map_err(|e| ApiError::bad_request(e.to_string()))?;
-        let external_token = request::required_string(&fields, request::SESSION_TOKEN)?;
-        let organization_key = request::required_string(&fields, request::ORGANIZATION_ID)?;
+        let fields = self
+            .read_fields(&document.text)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        if self.has(Bug::OverflowInUnknownFieldRefused)
+            && claims::read_object(&document.text, Numbers::Doubles)
+                == Err(claims::ReadError::Unrepresentable)
+        {
+            return Err(ApiError::bad_request(
+                "the body holds a number out of range",
+            ));
+        }
+        let external_token = self.string_field(&fields, request::SESSION_TOKEN)?;
+        let organization_key = self.string_field(&fields, request::ORGANIZATION_ID)?;
         // Under any-applicable precedence any failing step's error will do: this service
         // looks the organization up first, as a database-backed one might.
         let look_up_first =
@@ -375,10 +477,16 @@ impl Engine {
             None
         };
         let duration_rules = DurationRules {
-            accept_integral_float: p.integral_float == IntegralFloat::Accept,
+            accept_integral_float: p.integral_float == IntegralFloat::Accept
+                || self.has(Bug::FloatIntegralAccepted)
+                || self.has(Bug::FloatTruncated),
             int32_overflow_bad_request: p.int32_overflow == Int32Overflow::BadRequest,
-            truncate_fraction: self.has(Bug::IntegralFloatTruncates),
+            truncate_fraction: self.has(Bug::IntegralFloatTruncates)
+                || self.has(Bug::FloatTruncated),
             positive_overflow_out_of_range: self.has(Bug::PositiveOverflowOutOfRange),
+            bool_as_integer: self.has(Bug::BoolAsInteger),
+            numeric_string: self.has(Bug::NumericStringDuration),
+            wrap_int32: self.has(Bug::Int32Wraparound),
         };
         let minutes = request::duration_field(&fields, duration_rules)
             .and_then(|field| self.session_minutes(field));
@@ -424,6 +532,26 @@ impl Engine {
     /// of a duration).
     fn request_claims(&self, fields: &wire::RawObject<'_>) -> Result<Option<Claims>, ApiError> {
         let p = self.profile;
+        if let Some(raw) = fields.get(request::SESSION_CUSTOM_CLAIMS) {
+            let text = raw.get();
+            if self.has(Bug::FalsyClaimsAbsent)
+                && matches!(text, "false" | "0" | "-0" | "0.0" | "\"\"" | "[]")
+            {
+                return Ok(None);
+            }
+            if self.has(Bug::ArrayClaimsAccepted) && text.starts_with('[') {
+                return match claims::read_value(text, self.numbers()) {
+                    Ok(claims::Claim::Array(items)) => Ok(Some(
+                        items
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, v)| (i.to_string(), v))
+                            .collect(),
+                    )),
+                    _ => Err(ApiError::bad_request("session_custom_claims is not valid")),
+                };
+            }
+        }
         if let Some(error) = request::claims_type_error(fields) {
             return Err(error);
         }
@@ -508,7 +636,7 @@ impl Engine {
             DurationField::Minutes {
                 minutes: 0,
                 negative_zero,
-            } if p.zero_duration == ZeroDuration::Absent
+            } if (p.zero_duration == ZeroDuration::Absent || self.has(Bug::FalsyZeroAbsent))
                 && !(negative_zero && self.has(Bug::MinusZeroNotAbsent)) =>
             {
                 return self.default_minutes(project_max);
@@ -578,6 +706,10 @@ impl Engine {
         let by_id = || store.organization_by_id(key);
         let by_slug = || match p.slug_case {
             SlugCase::Exact => store.organization_by_slug(key),
+            SlugCase::AsciiInsensitive if self.has(Bug::SlugUnicodeFold) => store
+                .organizations()
+                .iter()
+                .position(|o| pitfalls::fold_equal(&o.slug, key)),
             SlugCase::AsciiInsensitive => store.organization_by_slug_ignoring_ascii_case(key),
         };
         let by_external_id = || {
@@ -628,12 +760,16 @@ impl Engine {
                 continue;
             };
             let found = record.members.iter().position(|m| {
-                let email_matches =
-                    if self.has(Bug::EmailCaseSensitive) || p.email_case == EmailCase::Exact {
-                        m.email == email
-                    } else {
-                        m.email.eq_ignore_ascii_case(email)
-                    };
+                let slipped = self
+                    .bug
+                    .and_then(|bug| pitfalls::emails_match(bug, &m.email, email));
+                let email_matches = if let Some(matches) = slipped {
+                    matches
+                } else if self.has(Bug::EmailCaseSensitive) || p.email_case == EmailCase::Exact {
+                    m.email == email
+                } else {
+                    m.email.eq_ignore_ascii_case(email)
+                };
                 let may_migrate = match (m.status, p.member_status) {
                     (MemberStatus::Active, _) => true,
                     (
@@ -671,6 +807,7 @@ impl Engine {
             store_nested_null: self.has(Bug::NestedNullIgnored),
             remove_emptied,
             remove_without_cascade: self.has(Bug::RemoveWithoutCascade),
+            arrays_by_index: self.has(Bug::ArraysMergedByIndex),
         };
         let mut merged = Claims::new();
         let skip_template = request_claims.is_none()
@@ -683,7 +820,10 @@ impl Engine {
         }
 
         let measure = match p.claims_size_measure {
-            ClaimsSizeMeasure::Jcs => Measure::Jcs,
+            ClaimsSizeMeasure::Jcs => match self.bug.and_then(claims::Slip::of) {
+                Some(slip) => Measure::Slipped(slip),
+                None => Measure::Jcs,
+            },
             ClaimsSizeMeasure::GoJson => Measure::GoJson {
                 html_escape: !self.has(Bug::GoJsonNoHtmlEscape),
             },
@@ -751,9 +891,16 @@ impl Engine {
             UserInfoResponse::Http { body, .. } => body,
         };
         // The reply is read by the same rules as a request body.
+        let latin1;
+        let body = if self.has(Bug::EmailLatin1Decoded) {
+            latin1 = pitfalls::latin1_to_utf8(&body);
+            &latin1
+        } else {
+            &body
+        };
         let read = |body: &[u8]| -> Result<(Option<String>, Option<Unverified>), wire::WireError> {
-            let document = wire::read_document(body, self.lexical())?;
-            let fields = wire::parse_object(&document.text)?;
+            let document = self.read_document(body)?;
+            let fields = self.read_fields(&document.text)?;
             let email = fields
                 .get("email")
                 .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
@@ -769,7 +916,7 @@ impl Engine {
                 });
             Ok((email, verified))
         };
-        let (email, verified) = match self.read_nested(&body, || read(&body)) {
+        let (email, verified) = match self.read_nested(body, || read(body)) {
             Ok(parsed) => parsed.map_err(|e| e.to_string()),
             Err(Deep::TooDeep(depth)) => Err(format!(
                 "it nests {depth} levels deep, past the {MAX_UNLIMITED_DEPTH} this emulator reads"
@@ -784,7 +931,11 @@ impl Engine {
             )
         };
         let email = email
-            .filter(|email| is_valid_email(email))
+            .map(|email| match self.has(Bug::EmailTrimmed) {
+                true => email.trim().to_owned(),
+                false => email,
+            })
+            .filter(|email| self.is_valid_email(email))
             .ok_or_else(|| missing("the external UserInfo reply has no valid email"))?;
         if self.profile.unverified_email == UnverifiedEmail::Reject {
             let unverified = match verified {
@@ -809,15 +960,28 @@ impl Engine {
             .organization(input.organization)
             .zip(self.store.member(input.member))
             .ok_or_else(|| internal("the organization or member vanished".into()))?;
-        let now = input.now;
-        let expires = input
+        let mut now = input.now;
+        let mut expires = input
             .minutes
             .checked_mul(60)
             .and_then(|seconds| now.checked_add(seconds))
             .ok_or_else(|| internal("the session's expiry is out of range".into()))?;
-        let fraction = self.has(Bug::TimestampsWithFraction);
-        let started_at = response::timestamp(now, fraction);
-        let expires_at = response::timestamp(expires, fraction);
+        if self.has(Bug::ExpiryInt32Seconds) {
+            // Held in 32 bits on purpose: the mutant's slip.
+            now = i64::from(now as i32);
+            expires = i64::from(expires as i32);
+        }
+        let style = if self.has(Bug::TimestampsWithFraction) {
+            TimeStyle::Fraction
+        } else if self.has(Bug::TimestampsOffsetSuffix) {
+            TimeStyle::OffsetSuffix
+        } else if self.has(Bug::TimeDropsZeroSeconds) {
+            TimeStyle::DropZeroSeconds
+        } else {
+            TimeStyle::Plain
+        };
+        let started_at = response::timestamp(now, style);
+        let expires_at = response::timestamp(expires, style);
         let member_session_id = format!("member-session-test-{}", keys::random_uuid());
         let factors = vec![AuthenticationFactor {
             kind: response::FACTOR_TYPE,
@@ -900,7 +1064,9 @@ impl Engine {
                 organization_id: &organization.id,
                 roles: &member.roles,
                 organization_slug: &organization.slug,
-                custom_claims: input.claims,
+                custom_claims: (!(input.claims.is_empty()
+                    && self.has(Bug::CustomClaimsOmittedWhenEmpty)))
+                .then_some(input.claims),
             },
             status_code: 200,
         };
@@ -983,14 +1149,15 @@ struct SessionInput<'a> {
     claims: &'a Claims,
 }
 
-/// A valid email: exactly one `@`, text on both sides, no whitespace anywhere.
-fn is_valid_email(email: &str) -> bool {
+/// A valid email: exactly one `@`, text on both sides, no whitespace (Unicode White_Space)
+/// anywhere; `whitespace` decides what counts as whitespace.
+fn is_valid_email(email: &str, whitespace: impl Fn(char) -> bool) -> bool {
     match email.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
                 && !domain.is_empty()
                 && !domain.contains('@')
-                && !email.chars().any(char::is_whitespace)
+                && !email.chars().any(whitespace)
         }
         None => false,
     }
@@ -1076,7 +1243,7 @@ mod tests {
     #[test]
     fn emails() {
         for ok in ["a@b", "Ada@Acme.test", "x.y+z@q", "é@ü"] {
-            assert!(is_valid_email(ok), "{ok}");
+            assert!(is_valid_email(ok, char::is_whitespace), "{ok}");
         }
         for bad in [
             "",
@@ -1089,7 +1256,7 @@ mod tests {
             "a@b\u{2028}",
             " a@b",
         ] {
-            assert!(!is_valid_email(bad), "{bad:?}");
+            assert!(!is_valid_email(bad, char::is_whitespace), "{bad:?}");
         }
     }
 }

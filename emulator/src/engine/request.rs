@@ -15,6 +15,28 @@ pub const SESSION_DURATION_MINUTES: &str = "session_duration_minutes";
 /// `session_custom_claims`.
 pub const SESSION_CUSTOM_CLAIMS: &str = "session_custom_claims";
 
+/// The request's four fields.
+pub const KNOWN_FIELDS: [&str; 4] = [
+    SESSION_TOKEN,
+    ORGANIZATION_ID,
+    SESSION_DURATION_MINUTES,
+    SESSION_CUSTOM_CLAIMS,
+];
+
+/// Whether a value could fill the field `key` of a typed struct (Go's `encoding/json` decodes
+/// every occurrence of a key, so a mutant checks them all): strings for the ids and the
+/// UserInfo email, a number for the duration, an object for the claims; `null` fits any.
+pub fn plausible_type(key: &str, value: &RawValue) -> bool {
+    let first = value.get().as_bytes().first().copied();
+    first == Some(b'n')
+        || match key {
+            SESSION_TOKEN | ORGANIZATION_ID | "email" => first == Some(b'"'),
+            SESSION_DURATION_MINUTES => matches!(first, Some(b'-' | b'0'..=b'9')),
+            SESSION_CUSTOM_CLAIMS => first == Some(b'{'),
+            _ => true,
+        }
+}
+
 /// A field's raw value, `None` when it is absent or `null`.
 fn present<'a>(fields: &RawObject<'a>, name: &str) -> Option<&'a RawValue> {
     fields.get(name).copied().filter(|raw| raw.get() != "null")
@@ -60,6 +82,12 @@ pub struct DurationRules {
     pub truncate_fraction: bool,
     /// A mutant: only a negative overflow follows `int32_overflow_bad_request`.
     pub positive_overflow_out_of_range: bool,
+    /// A mutant: `true` is 1 and `false` is 0.
+    pub bool_as_integer: bool,
+    /// A mutant: a string holding a JSON number is that number.
+    pub numeric_string: bool,
+    /// A mutant: an integer beyond int32 keeps its low 32 bits.
+    pub wrap_int32: bool,
 }
 
 /// The exact value of a JSON number text, as far as a duration needs it.
@@ -150,9 +178,23 @@ pub fn duration_field(
     let Some(raw) = fields.get(SESSION_DURATION_MINUTES) else {
         return Ok(DurationField::Absent);
     };
-    let text = raw.get();
+    let mut text = raw.get();
     if text == "null" {
         return Ok(DurationField::Null);
+    }
+    let unquoted;
+    match text {
+        "true" if rules.bool_as_integer => text = "1",
+        "false" if rules.bool_as_integer => text = "0",
+        _ if rules.numeric_string && text.starts_with('"') => {
+            unquoted = serde_json::from_str::<String>(text).unwrap_or_default();
+            if serde_json::from_str::<serde::de::IgnoredAny>(&unquoted).is_ok()
+                && matches!(unquoted.as_bytes().first(), Some(b'-' | b'0'..=b'9'))
+            {
+                text = &unquoted;
+            }
+        }
+        _ => {}
     }
     if !matches!(text.as_bytes().first(), Some(b'-' | b'0'..=b'9')) {
         return Err(not_an_integer());
@@ -167,6 +209,12 @@ pub fn duration_field(
         Exact::Fraction { .. } => return Err(not_an_integer()),
         Exact::Huge { negative: true } => i64::MIN,
         Exact::Huge { negative: false } => i64::MAX,
+    };
+    let value = if rules.wrap_int32 {
+        // The mutant's slip: the low 32 bits.
+        i64::from(value as i32)
+    } else {
+        value
     };
     match i32::try_from(value) {
         Ok(minutes) => Ok(DurationField::Minutes {

@@ -218,8 +218,9 @@ pub struct MemberSession<'a> {
     pub roles: &'a [String],
     /// The organization's slug.
     pub organization_slug: &'a str,
-    /// The final custom claims (`{}` when empty).
-    pub custom_claims: &'a Claims,
+    /// The final custom claims (`{}` when empty; `None` only in a mutant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_claims: Option<&'a Claims>,
 }
 
 /// The session claim of the JWT, `https://stytch.com/session`.
@@ -259,14 +260,33 @@ pub struct OrganizationClaim<'a> {
     pub slug: &'a str,
 }
 
-/// Writes Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC), or with `.000` fractional seconds.
-pub fn timestamp(unix_seconds: i64, with_fraction: bool) -> String {
+/// How a timestamp is spelled: as Stytch does, or as a mutant's library does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeStyle {
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    Plain,
+    /// With `.000` fractional seconds (JS `toISOString`).
+    Fraction,
+    /// Ending `+00:00` (Python `isoformat`).
+    OffsetSuffix,
+    /// Without `:00` seconds (Java `OffsetDateTime.toString`).
+    DropZeroSeconds,
+}
+
+/// Writes Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC), or in another `style`.
+pub fn timestamp(unix_seconds: i64, style: TimeStyle) -> String {
     let days = unix_seconds.div_euclid(86_400);
     let secs = unix_seconds.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let fraction = if with_fraction { ".000" } else { "" };
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}{fraction}Z")
+    let minute = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}");
+    match style {
+        TimeStyle::Plain => format!("{minute}:{s:02}Z"),
+        TimeStyle::Fraction => format!("{minute}:{s:02}.000Z"),
+        TimeStyle::OffsetSuffix => format!("{minute}:{s:02}+00:00"),
+        TimeStyle::DropZeroSeconds if s == 0 => format!("{minute}Z"),
+        TimeStyle::DropZeroSeconds => format!("{minute}:{s:02}Z"),
+    }
 }
 
 /// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
@@ -285,14 +305,38 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 
 #[cfg(test)]
 mod tests {
-    use super::timestamp;
+    use super::{timestamp, TimeStyle};
 
     #[test]
     fn timestamps() {
-        assert_eq!(timestamp(0, false), "1970-01-01T00:00:00Z");
-        assert_eq!(timestamp(1_700_000_000, false), "2023-11-14T22:13:20Z");
-        assert_eq!(timestamp(951_782_400, false), "2000-02-29T00:00:00Z");
-        assert_eq!(timestamp(253_402_300_799, false), "9999-12-31T23:59:59Z");
-        assert_eq!(timestamp(1_700_000_000, true), "2023-11-14T22:13:20.000Z");
+        assert_eq!(timestamp(0, TimeStyle::Plain), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            timestamp(1_700_000_000, TimeStyle::Plain),
+            "2023-11-14T22:13:20Z"
+        );
+        assert_eq!(
+            timestamp(951_782_400, TimeStyle::Plain),
+            "2000-02-29T00:00:00Z"
+        );
+        assert_eq!(
+            timestamp(253_402_300_799, TimeStyle::Plain),
+            "9999-12-31T23:59:59Z"
+        );
+        assert_eq!(
+            timestamp(1_700_000_000, TimeStyle::Fraction),
+            "2023-11-14T22:13:20.000Z"
+        );
+        assert_eq!(
+            timestamp(1_700_000_000, TimeStyle::OffsetSuffix),
+            "2023-11-14T22:13:20+00:00"
+        );
+        assert_eq!(
+            timestamp(1_699_999_980, TimeStyle::DropZeroSeconds),
+            "2023-11-14T22:13Z"
+        );
+        assert_eq!(
+            timestamp(1_700_000_000, TimeStyle::DropZeroSeconds),
+            "2023-11-14T22:13:20Z"
+        );
     }
 }

@@ -146,6 +146,18 @@ pub fn parse_object(text: &str) -> Result<RawObject<'_>, WireError> {
     serde_json::from_str(text).map_err(|_| WireError::Grammar)
 }
 
+/// Reads one object value's members in order, duplicates kept.
+pub fn parse_members(text: &str) -> Result<Vec<(String, &RawValue)>, WireError> {
+    if !text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
+    {
+        return parse_object(text).map(|_| Vec::new());
+    }
+    let Members(members) = serde_json::from_str(text).map_err(|_| WireError::Grammar)?;
+    Ok(members)
+}
+
 /// Reads one array value (already lexically checked as part of its document).
 pub fn parse_array(text: &str) -> Result<Vec<&RawValue>, WireError> {
     serde_json::from_str(text).map_err(|_| WireError::Grammar)
