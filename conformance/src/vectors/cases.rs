@@ -2123,7 +2123,7 @@ fn pitfalls() -> Vec<Curated> {
     );
     b.add(
         "ids-trimmed",
-        &[OrgIdsExact],
+        &[OrgNotFound],
         "\" acme\" is not acme",
         w,
         req("tok-ada", " acme", ""),
