@@ -2181,7 +2181,7 @@ fn pitfalls() -> Vec<Curated> {
     );
     b.add(
         "slug-unicode-fold",
-        &[OrgSlugCase],
+        &[OrgNotFound],
         "kelvin-\u{c9}cole is not kelvin-\u{e9}cole under either slug-case choice",
         w,
         req("tok-ada", "kelvin-\u{c9}cole", ""),
