@@ -204,6 +204,71 @@ fn small_world() -> World {
     }
 }
 
+/// Members whose emails other languages' case mappings, normalizations, whitespace classes
+/// and decoders confuse (conformance/PITFALLS.md), and UserInfo replies that only such a
+/// confusion matches to one of them.
+fn pitfall_world() -> World {
+    let replies: [(&str, &[u8]); 7] = [
+        ("tok-eva", "{\"email\":\"\u{e9}va@acme.test\"}".as_bytes()),
+        (
+            "tok-eva-upper",
+            "{\"email\":\"\u{c9}VA@ACME.TEST\"}".as_bytes(),
+        ),
+        (
+            "tok-eva-nfd",
+            "{\"email\":\"e\u{301}va@acme.test\"}".as_bytes(),
+        ),
+        (
+            "tok-strasse-sharp-s",
+            "{\"email\":\"stra\u{df}e@acme.test\"}".as_bytes(),
+        ),
+        (
+            "tok-kim-kelvin",
+            "{\"email\":\"\u{212a}im@acme.test\"}".as_bytes(),
+        ),
+        (
+            "tok-kim-feff",
+            "{\"email\":\"kim\u{feff}@acme.test\"}".as_bytes(),
+        ),
+        ("tok-kim-us", br#"{"email":"kim\u001f@acme.test"}"#),
+    ];
+    World {
+        project_id: "project-test-pitfalls".into(),
+        project_max_session_minutes: 527_040,
+        claims_template: Default::default(),
+        organizations: vec![Organization {
+            organization_id: "organization-pit".into(),
+            slug: "pit".into(),
+            external_id: None,
+            name: "Pit".into(),
+            members: vec![
+                member(
+                    "member-test-eva",
+                    "\u{e9}va@acme.test",
+                    MemberStatus::Active,
+                    &[],
+                ),
+                member(
+                    "member-test-strasse",
+                    "strasse@acme.test",
+                    MemberStatus::Active,
+                    &[],
+                ),
+                member(
+                    "member-test-kim",
+                    "kim@acme.test",
+                    MemberStatus::Active,
+                    &[],
+                ),
+            ],
+        }],
+        userinfo: replies
+            .into_iter()
+            .map(|(token, body)| (token.to_string(), raw(200, body)))
+            .collect(),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Cases
 
@@ -211,12 +276,15 @@ fn small_world() -> World {
 enum W {
     Main,
     Small,
+    Pitfall,
 }
 
 struct Case {
     name: String,
     world: W,
     body: Vec<u8>,
+    /// The clock of the call: [`NOW`] unless the case is about time.
+    now: i64,
 }
 
 /// A main-world body from extra fields after token and organization.
@@ -245,6 +313,7 @@ fn cases() -> Vec<Case> {
             name: name.to_owned(),
             world,
             body,
+            now: NOW,
         })
     };
     use W::{Main, Small};
@@ -614,7 +683,80 @@ fn cases() -> Vec<Case> {
             "x".repeat(5000)
         )),
     );
+    cases.extend(pitfall_cases());
     cases
+}
+
+/// Cases that show the pitfalls of other languages' standard libraries (conformance/PITFALLS.md)
+/// whose mutants the cases above miss: each differs between the spec and that pitfall.
+fn pitfall_cases() -> Vec<Case> {
+    let at = |name: &str, world: W, now: i64, body: Vec<u8>| Case {
+        name: format!("pitfall/{name}"),
+        world,
+        body,
+        now,
+    };
+    let pit = |token: &str| {
+        format!(r#"{{"session_token":"{token}","organization_id":"organization-pit"}}"#)
+            .into_bytes()
+    };
+    // Final claims of exactly 4096 JCS bytes: `{"k":"` + the string + `","z":0}` (14 bytes).
+    let at_limit = |s: &str, z: &str| {
+        let pad = "x".repeat(4096 - 14 - s.len());
+        sam(&format!(
+            r#""session_custom_claims":{{"k":"{s}{pad}","z":{z}}}"#
+        ))
+    };
+    use W::{Main, Pitfall, Small};
+    vec![
+        at("raw-control", Main, NOW, ada("\"x\":\"a\tb\"")),
+        at("nan", Main, NOW, ada(r#""x":NaN"#)),
+        at(
+            "comment",
+            Main,
+            NOW,
+            [&b"{/* c */"[..], &ada("")[1..]].concat(),
+        ),
+        at("negative-zero-at-limit", Small, NOW, at_limit("", "-0")),
+        at("slash-at-limit", Small, NOW, at_limit("/", "0")),
+        at(
+            "duration-2^32+60",
+            Main,
+            NOW,
+            ada(r#""session_duration_minutes":4294967356"#),
+        ),
+        at(
+            "expiry-after-2038",
+            Main,
+            2_147_483_000,
+            ada(r#""session_duration_minutes":60"#),
+        ),
+        at("now-whole-minute", Main, 1_699_999_980, ada("")),
+        at(
+            "organization-id-0",
+            Main,
+            NOW,
+            main_body("tok-ada", "0", ""),
+        ),
+        at(
+            "array-over-array",
+            Main,
+            NOW,
+            ada(r#""session_custom_claims":{"arr":["c"]}"#),
+        ),
+        at("email-non-ascii", Pitfall, NOW, pit("tok-eva")),
+        at("email-non-ascii-upper", Pitfall, NOW, pit("tok-eva-upper")),
+        at("email-nfd", Pitfall, NOW, pit("tok-eva-nfd")),
+        at("email-sharp-s", Pitfall, NOW, pit("tok-strasse-sharp-s")),
+        at("email-kelvin", Pitfall, NOW, pit("tok-kim-kelvin")),
+        at("email-feff-inside", Pitfall, NOW, pit("tok-kim-feff")),
+        at(
+            "email-unit-separator-inside",
+            Pitfall,
+            NOW,
+            pit("tok-kim-us"),
+        ),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------
@@ -624,6 +766,7 @@ fn world_of(w: W) -> World {
     match w {
         W::Main => main_world(),
         W::Small => small_world(),
+        W::Pitfall => pitfall_world(),
     }
 }
 
@@ -657,11 +800,12 @@ fn decoding_key(jwks: &Value) -> (String, DecodingKey) {
 }
 
 /// Verifies the JWT's signature with the JWKS key and its issuer and audience; gives its
-/// header and payload. The payload is read level by level (`parse_deep`), as the body is:
+/// header and payload. The payload is read with the model's parser (`read_json`), as the body is:
 /// under `nesting-limit = none` claims may nest deeper than serde_json's recursion limit.
 fn verify_jwt(token: &str, jwks: &Value, project_id: &str) -> (Value, Value) {
     verify_jwt_with(token, jwks, project_id, |text| {
-        parse_deep(text).unwrap_or_else(|e| panic!("a JWT part is not JSON ({e}): {text}"))
+        read_json(text.as_bytes(), precise_number)
+            .unwrap_or_else(|e| panic!("a JWT part is not JSON ({e}): {text}"))
     })
 }
 
@@ -702,21 +846,38 @@ fn verify_jwt_with(
 /// exact text of their numbers (under `number-precision = exact-text` a body holds `1e400`,
 /// which no serde value can).
 fn exact_json(bytes: &[u8]) -> Value {
+    read_json(bytes, |number| {
+        Value::String(match number {
+            migrate_model::Number::Text(t) => format!("number {t}"),
+            migrate_model::Number::Double(x) => format!("number {x:?}"),
+        })
+    })
+    .unwrap_or_else(|e| {
+        let text = String::from_utf8_lossy(bytes);
+        panic!("the answer is not JSON ({e}): {text}")
+    })
+}
+
+/// Reads JSON with the model's parser (iterative, any depth, last duplicate wins), each
+/// number as `number` makes it.
+fn read_json(
+    bytes: &[u8],
+    number: impl Fn(&migrate_model::Number) -> Value + Copy,
+) -> Result<Value, String> {
     use migrate_model::parse::{parse, ParseOptions};
     use migrate_model::policy::{DuplicateKeys, LoneSurrogate, NestingLimit};
-    use migrate_model::{Json, Number};
-    fn convert(v: &Json) -> Value {
+    use migrate_model::Json;
+    fn convert(v: &Json, number: impl Fn(&migrate_model::Number) -> Value + Copy) -> Value {
         match v {
             Json::Null => Value::Null,
             Json::Bool(b) => Value::Bool(*b),
-            Json::Number(Number::Text(t)) => Value::String(format!("number {t}")),
-            Json::Number(Number::Double(x)) => Value::String(format!("number {x:?}")),
+            Json::Number(n) => number(n),
             Json::String(s) => Value::String(s.clone()),
-            Json::Array(items) => Value::Array(items.iter().map(convert).collect()),
+            Json::Array(items) => Value::Array(items.iter().map(|v| convert(v, number)).collect()),
             Json::Object(members) => Value::Object(
                 members
                     .iter()
-                    .map(|(k, v)| (k.clone(), convert(v)))
+                    .map(|(k, v)| (k.clone(), convert(v, number)))
                     .collect(),
             ),
         }
@@ -726,35 +887,29 @@ fn exact_json(bytes: &[u8]) -> Value {
         lone_surrogate: LoneSurrogate::BadRequest,
         nesting_limit: NestingLimit::Unlimited,
     };
-    let text = String::from_utf8_lossy(bytes);
-    convert(
-        &parse(bytes, options).unwrap_or_else(|e| panic!("the answer is not JSON ({e}): {text}")),
-    )
+    parse(bytes, options)
+        .map(|json| convert(&json, number))
+        .map_err(|e| e.to_string())
+}
+
+/// A number as serde_json holds it, converted correctly rounded (serde_json's own reader,
+/// without its `float_roundtrip` feature, can be one unit in the last place off).
+fn precise_number(number: &migrate_model::Number) -> Value {
+    let double = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
+    match number {
+        migrate_model::Number::Text(t) => t
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| t.parse::<u64>().map(Value::from))
+            .unwrap_or_else(|_| t.parse::<f64>().map_or(Value::Null, double)),
+        migrate_model::Number::Double(x) => double(*x),
+    }
 }
 
 fn body_json(resp: &HttpResponse) -> Value {
     let text = std::str::from_utf8(&resp.body).expect("a UTF-8 body");
-    parse_deep(text).unwrap_or_else(|e| panic!("the body is not JSON ({e}): {text}"))
-}
-
-/// Parses JSON one level per serde_json call, so that serde_json's recursion limit (which
-/// refuses 128 levels) does not apply: a request claim at the request's depth limit comes back
-/// one level deeper in `member_session.custom_claims`.
-fn parse_deep(text: &str) -> serde_json::Result<Value> {
-    use serde_json::value::RawValue;
-    match text.trim_start().as_bytes().first() {
-        Some(b'{') => serde_json::from_str::<BTreeMap<String, &RawValue>>(text)?
-            .into_iter()
-            .map(|(k, v)| Ok((k, parse_deep(v.get())?)))
-            .collect::<serde_json::Result<serde_json::Map<_, _>>>()
-            .map(Value::Object),
-        Some(b'[') => serde_json::from_str::<Vec<&RawValue>>(text)?
-            .into_iter()
-            .map(|v| parse_deep(v.get()))
-            .collect::<serde_json::Result<Vec<_>>>()
-            .map(Value::Array),
-        _ => serde_json::from_str(text),
-    }
+    read_json(text.as_bytes(), precise_number)
+        .unwrap_or_else(|e| panic!("the body is not JSON ({e}): {text}"))
 }
 
 /// Checks `actual` against an expected value with placeholders at `slots`: each slot by its
@@ -811,7 +966,8 @@ fn check_with_slots(
 /// Runs one case on a fresh copy of its world.
 fn run(imp: &mut Sample, case: &Case) -> HttpResponse {
     imp.load_world(&world_of(case.world)).expect("world loads");
-    imp.call(&case.body, Some(NOW)).expect("the sample answers")
+    imp.call(&case.body, Some(case.now))
+        .expect("the sample answers")
 }
 
 /// Compares the correct sample's answer with the model's.
@@ -819,7 +975,7 @@ fn check_case(sample: &mut Sample, jwks: &Value, case: &Case) -> Result<(), Stri
     let world = world_of(case.world);
     let model = Model::new(world.clone()).map_err(|e| e.to_string())?;
     let evaluation = model
-        .migrate(NOW, &Policy::default(), &case.body)
+        .migrate(case.now, &Policy::default(), &case.body)
         .map_err(|e| e.to_string())?;
     let resp = run(sample, case);
     let body = body_json(&resp);
@@ -982,7 +1138,7 @@ fn capabilities_declare_the_default_profile_and_a_jwks() {
 
 #[test]
 fn worlds_are_valid() {
-    for w in [W::Main, W::Small] {
+    for w in [W::Main, W::Small, W::Pitfall] {
         Model::new(world_of(w)).expect("a valid world");
     }
 }
@@ -1021,8 +1177,10 @@ fn truncated_bodies_never_panic_and_agree_on_the_error() {
         sample.load_world(&world).expect("world loads");
         for len in 0..case.body.len() {
             let body = &case.body[..len];
-            let expected = model.migrate(NOW, &Policy::default(), body).expect("model");
-            let resp = sample.call(body, Some(NOW)).expect("answer");
+            let expected = model
+                .migrate(case.now, &Policy::default(), body)
+                .expect("model");
+            let resp = sample.call(body, Some(case.now)).expect("answer");
             let got = body_json(&resp);
             let ok = match &expected.outcome {
                 Outcome::Error(e) => {
@@ -1195,10 +1353,10 @@ proptest::proptest! {
         }
         let world = world_of(case.world);
         let model = Model::new(world.clone()).expect("valid world");
-        let expected = model.migrate(NOW, &Policy::default(), &body).expect("model");
+        let expected = model.migrate(case.now, &Policy::default(), &body).expect("model");
         let mut sample = Sample::new();
         sample.load_world(&world).expect("world loads");
-        let resp = sample.call(&body, Some(NOW)).expect("answer");
+        let resp = sample.call(&body, Some(case.now)).expect("answer");
         let got = body_json(&resp);
         match &expected.outcome {
             Outcome::Error(e) => {

@@ -660,7 +660,7 @@ fn project_max() -> impl Strategy<Value = i64> {
 fn now() -> impl Strategy<Value = i64> {
     prop_oneof![
         8 => Just(NOW),
-        1 => select(vec![0_i64, 951_782_400, 4_102_444_799, 1_699_999_980, 2_147_480_000]),
+        1 => select(vec![0_i64, 951_782_400, 4_102_444_799, 1_699_999_980, 2_147_483_000]),
         1 => 0_i64..4_102_444_800,
     ]
 }

@@ -1,7 +1,7 @@
 //! The coverage boundaries of the pitfall catalogue (`conformance/PITFALLS.md`): the input
 //! classes where other languages' standard libraries disagree with the semantics, found in a
 //! case's request body, the UserInfo reply its token gets, and that reply's email against the
-//! world's members. Each name is one of [`crate::runner::BOUNDARIES`].
+//! world's members. Each name is one of [`crate::runner::all_boundaries`].
 
 use migrate_model::parse::{parse_with_stats, ParseOptions};
 use migrate_model::policy::{LoneSurrogate, NestingLimit};

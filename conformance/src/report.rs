@@ -17,8 +17,7 @@ use serde_json::Value;
 use crate::compare::Difference;
 use crate::gen::{CaseJson, Property};
 use crate::runner::{
-    Coverage, Failure, PropertyReport, Report, TransportFailures, Unsupported, BOUNDARIES,
-    REPORT_FORMAT,
+    Coverage, Failure, PropertyReport, Report, TransportFailures, Unsupported, REPORT_FORMAT,
 };
 
 /// The deepest nesting [`from_json`] reads.
@@ -188,9 +187,7 @@ pub fn from_json(text: &str) -> Result<Report, String> {
     }
     coverage.outcomes = r.coverage.outcomes;
     for (name, n) in r.coverage.boundaries {
-        let b = BOUNDARIES
-            .iter()
-            .copied()
+        let b = crate::runner::all_boundaries()
             .find(|b| *b == name)
             .ok_or_else(|| format!("unknown boundary {name:?}"))?;
         coverage.boundaries.insert(b, n);

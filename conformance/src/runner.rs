@@ -198,7 +198,8 @@ pub struct Coverage {
 /// `conformance/report.schema.json`.
 pub const REPORT_FORMAT: &str = "migrate-conformance-report/1";
 
-/// Boundaries the coverage counts.
+/// Boundaries of the model's own rules that the coverage counts; [`all_boundaries`]
+/// adds the pitfall boundaries of [`crate::pitfalls::PITFALL_BOUNDARIES`].
 pub const BOUNDARIES: &[&str] = &[
     "duration = 4",
     "duration = 5",
@@ -222,16 +223,20 @@ pub const BOUNDARIES: &[&str] = &[
     "claims size = limit, with a double whose texts differ",
 ];
 
+/// Every boundary the coverage counts: the model's and the pitfalls'.
+pub fn all_boundaries() -> impl Iterator<Item = &'static str> {
+    BOUNDARIES
+        .iter()
+        .chain(crate::pitfalls::PITFALL_BOUNDARIES)
+        .copied()
+}
+
 impl Coverage {
     fn new() -> Self {
         Coverage {
             rules: Rule::ALL.iter().map(|r| (r.id(), 0)).collect(),
             outcomes: BTreeMap::new(),
-            boundaries: BOUNDARIES
-                .iter()
-                .chain(crate::pitfalls::PITFALL_BOUNDARIES)
-                .map(|b| (*b, 0))
-                .collect(),
+            boundaries: all_boundaries().map(|b| (b, 0)).collect(),
         }
     }
 

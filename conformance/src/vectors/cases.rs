@@ -2034,7 +2034,7 @@ fn pitfalls() -> Vec<Curated> {
         &[SessionExpiry],
         "a session that ends after 2038-01-19T03:14:07Z",
         w,
-        2_147_480_000,
+        2_147_483_000,
         duration("60"),
     );
 

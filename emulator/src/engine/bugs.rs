@@ -126,7 +126,7 @@ bugs! {
         "invalid UTF-8 is replaced with U+FFFD instead of refused (Go encoding/json, Node Buffer#toString, Java new String)";
     /// UTF-8-encoded surrogates are accepted.
     EncodedSurrogateAccepted => "encoded-surrogate-accepted",
-        "UTF-8-encoded surrogates (ED A0 80) are accepted (Python decodes JSON bytes with surrogatepass)";
+        "UTF-8-encoded surrogates (ED A0 80) are accepted (Python json.loads of bytes uses surrogatepass; Jackson on byte input)";
     /// Data after the first value is ignored.
     TrailingDataIgnored => "trailing-data-ignored",
         "the body's first JSON value is read and anything after it ignored (Go json.Decoder.Decode, Python raw_decode)";
@@ -156,7 +156,7 @@ bugs! {
         "serde_json's default recursion limit refuses a document that reaches 128 levels";
     /// The depth limit is Ruby's 100.
     NestingLimit100 => "nesting-limit-100",
-        "the depth limit is Ruby JSON.parse's default max_nesting of 100";
+        "the depth limit is Ruby JSON.parse's default max_nesting of 100 (.NET readers refuse even earlier, above 64)";
     /// The first of duplicate keys wins.
     DuplicateFirstWins => "duplicate-first-wins",
         "the first occurrence of a duplicate key wins (Go gjson and path lookups return the first match)";
@@ -183,7 +183,7 @@ bugs! {
         "the size is measured on Java's number text: doubles by Double.toString (100.0, 1.0E16, 1.0E-7), integers exact";
     /// Negative zero counted with its sign.
     NegativeZeroSize => "negative-zero-size",
-        "the JCS size counts -0 as \"-0\" (as Go and Python write it) instead of \"0\"";
+        "the JCS size counts -0 with its sign (Go writes \"-0\", Python and Java \"-0.0\") instead of \"0\"";
     /// Size in UTF-16 code units.
     Utf16LengthSize => "utf16-length-size",
         "the size is counted in UTF-16 code units (JS string length, Java String.length, C# Length), not UTF-8 bytes";
@@ -201,7 +201,7 @@ bugs! {
         "the size is measured with / escaped as \\/ (PHP json_encode without JSON_UNESCAPED_SLASHES)";
     /// Size with .NET's default encoder.
     DotnetEncoderSize => "dotnet-encoder-size",
-        "the size is measured with .NET System.Text.Json's default encoder: < > & ' + ` \" and non-ASCII as \\uXXXX";
+        "the size is measured with .NET System.Text.Json's default encoder: < > & ' + ` \" and non-ASCII as \\uXXXX (uppercase hex)";
     /// Integral floats are accepted.
     FloatIntegralAccepted => "float-integral-accepted",
         "a duration written 60.0 or 6e1 is accepted because its value is an integer (JS Number.isInteger, Python float.is_integer)";
@@ -234,7 +234,7 @@ bugs! {
         "emails are compared with Unicode simple case folding (Go strings.EqualFold: the Kelvin sign matches k, long s matches s)";
     /// Canonically equivalent emails match.
     EmailNfcEquivalent => "email-nfc-equivalent",
-        "emails are compared by canonical equivalence, ignoring case (.NET culture-aware comparison, Swift ==): e + U+0301 matches \u{e9}";
+        "emails are compared by canonical equivalence, ignoring case (JS localeCompare and Intl.Collator, .NET culture-aware comparison): e + U+0301 matches \u{e9}";
     /// Emails are trimmed.
     EmailTrimmed => "email-trimmed",
         "the UserInfo email is trimmed before it is checked and matched (strip, trim, Trim)";
@@ -264,7 +264,7 @@ bugs! {
         "session_token and organization_id are trimmed before use (strip, trim): \" acme\" finds acme, \" \" is empty";
     /// Falsy claims are absent.
     FalsyClaimsAbsent => "falsy-claims-absent",
-        "false, 0, \"\" and [] as session_custom_claims are taken as no claims (Python `if claims:`, JS `if (claims)`)";
+        "false, 0, \"\" and [] as session_custom_claims are taken as no claims (Python `if claims:`; JS `if (claims)` for all but [], which is truthy there)";
     /// Arrays pass the object check.
     ArrayClaimsAccepted => "array-claims-accepted",
         "an array passes the claims' object check (JS typeof [] is 'object') and merges as {\"0\": ...}";
