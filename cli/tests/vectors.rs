@@ -149,6 +149,46 @@ fn every_mutant_fails_some_vector() {
     }
 }
 
+/// Each entry of the pitfall catalogue (conformance/PITFALLS.md) names its mutant and its
+/// vector `pitfalls/<mutant>`; that vector alone catches that mutant, and every vector of the
+/// family belongs to an entry.
+#[test]
+fn each_pitfall_vector_catches_its_own_mutant() {
+    let catalogue = include_str!("../../conformance/PITFALLS.md");
+    let entries: Vec<&str> = catalogue
+        .lines()
+        .filter_map(|line| line.strip_prefix("| ["))
+        .filter_map(|rest| rest.split_once(']').map(|(name, _)| name))
+        .collect();
+    assert!(entries.len() >= 40, "{} catalogue entries", entries.len());
+    let files = embedded_files().expect("loads");
+    let mut family: Vec<String> = files
+        .iter()
+        .flat_map(|f| f.groups.iter().flat_map(|g| g.vectors.iter()))
+        .map(|v| v.id.clone())
+        .filter(|id| id.starts_with("pitfalls/"))
+        .collect();
+    let mut named: Vec<String> = entries.iter().map(|e| format!("pitfalls/{e}")).collect();
+    family.sort();
+    named.sort();
+    assert_eq!(
+        family, named,
+        "the family and the catalogue's summary disagree"
+    );
+    let mut missed = Vec::new();
+    for entry in &entries {
+        let bug = Bug::from_name(entry).unwrap_or_else(|| panic!("no mutant named {entry}"));
+        let own = format!("pitfalls/{entry}");
+        let caught = run_files(&mut Sample::with_bug(bug), &files)
+            .iter()
+            .any(|r| r.id == own && !r.differences.is_empty());
+        if !caught {
+            missed.push(own);
+        }
+    }
+    assert!(missed.is_empty(), "pass on their own mutant: {missed:?}");
+}
+
 #[test]
 fn the_format_schema_refuses_what_the_format_forbids() {
     let schema: serde_json::Value =
