@@ -17,13 +17,19 @@
 //! - Durations: `-0` and integers beyond 64 bits parse as floats, so they are `bad_request`
 //!   where the spec says `invalid_session_duration_minutes`.
 //! - Nesting: `serde_json` refuses a document at 128 levels; the spec allows 128.
+//! - The UserInfo reply: only `email` is decoded; the other members are skipped as
+//!   `RawValue` (so `1e400` or deep nesting there is no reason to refuse the reply), which
+//!   checks no escapes, so a lone surrogate there passes where the spec refuses the reply.
 //! - The 4 KB claims limit is measured on `serde_json`'s compact output, which writes
 //!   integral floats as `100.0` and minus zero as `-0.0` where RFC 8785 writes `100` and `0`.
 //!
 //! The crate's `tests/conformance.rs` runs the conformance suite against it.
 
+use std::collections::BTreeMap;
+
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 /// The JSON library of the public API (the claims template is a JSON object).
@@ -430,11 +436,17 @@ fn fetch_email(userinfo: &dyn UserInfo, token: &str) -> Result<String, Refusal> 
             format!("The UserInfo endpoint answered HTTP {status}."),
         );
     }
-    let Ok(Value::Object(reply)) = serde_json::from_slice(&body) else {
+    // Only `email` is read: the other members are checked for grammar but not converted, so
+    // a number past the double range or deep nesting elsewhere in the reply is no reason to
+    // refuse it (a `Value` would refuse both). A repeated key keeps its last value.
+    let Ok(reply) = serde_json::from_slice::<BTreeMap<String, Box<RawValue>>>(&body) else {
         return refuse(unexpected, "The UserInfo reply is not a JSON object.");
     };
-    match reply.get("email") {
-        Some(Value::String(email)) if is_valid_email(email) => Ok(email.clone()),
+    let email = reply
+        .get("email")
+        .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
+    match email {
+        Some(email) if is_valid_email(&email) => Ok(email),
         _ => refuse(
             ErrorType::MigrateFromExternalMissingUserinfo,
             "The UserInfo reply has no valid email.",
