@@ -1,10 +1,21 @@
 //! The test of the mutation score (`.ci/mutants/run.sh`): `cargo mutants` mutates the
 //! emulator's engine (the sample implementation) and runs this, which is the suite's main job
-//! against the sample built from the mutated tree: `check` with its default cases, then
-//! `vectors run`. A mutant is caught when either fails. Ignored in a plain `cargo test` (the
+//! against the sample built from the mutated tree: `check` with its default cases and
+//! `vectors run`, under the default profile and under `all-flipped` (every policy flag on its
+//! other choice, from conformance/profiles.txt), so that code only another choice reaches is
+//! tested too. A mutant is caught when any of them fails. Ignored in a plain `cargo test` (the
 //! other tests here already run both); the script asks for it with `--include-ignored`.
 
 use std::process::Command;
+
+/// The settings of the `all-flipped` profile of conformance/profiles.txt.
+fn all_flipped() -> &'static str {
+    include_str!("../../conformance/profiles.txt")
+        .lines()
+        .find_map(|line| line.strip_prefix("all-flipped"))
+        .map(str::trim)
+        .expect("conformance/profiles.txt has an all-flipped profile")
+}
 
 fn suite(args: &[&str]) {
     let output = Command::new(env!("CARGO_BIN_EXE_migrate-conformance"))
@@ -36,4 +47,33 @@ fn check_passes_on_the_sample() {
 #[ignore = "the mutation score's test: .ci/mutants/run.sh runs it under cargo mutants"]
 fn every_vector_passes_on_the_sample() {
     suite(&["vectors", "run", "--target", "sample"]);
+}
+
+#[test]
+#[ignore = "the mutation score's test: .ci/mutants/run.sh runs it under cargo mutants"]
+fn check_passes_on_the_sample_with_every_flag_flipped() {
+    let profile = all_flipped();
+    suite(&[
+        "check",
+        "--target",
+        "sample",
+        "--quiet",
+        "--cases",
+        "100",
+        "--profile",
+        profile,
+    ]);
+}
+
+#[test]
+#[ignore = "the mutation score's test: .ci/mutants/run.sh runs it under cargo mutants"]
+fn every_vector_passes_on_the_sample_with_every_flag_flipped() {
+    suite(&[
+        "vectors",
+        "run",
+        "--target",
+        "sample",
+        "--profile",
+        all_flipped(),
+    ]);
 }

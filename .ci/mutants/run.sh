@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The mutation score of the suite (conformance/README.md, "Mutation score"): cargo mutants
+# mutates the emulator's engine, the sample implementation, and for each mutant builds the
+# `migrate-conformance` command from the mutated tree and runs the suite's main job against
+# it: `check --target sample` (default cases) and `vectors run --target sample`
+# (cli/tests/mutation_suite.rs). A mutant the suite fails is caught; one it passes is missed.
+#
+# Not mutated: engine/bugs.rs and engine/pitfalls.rs, which only the bug zoo's mutants reach
+# (the correct sample never runs them), and the server, UserInfo client and configuration,
+# which `--target sample` does not use (the HTTP tests of cli/tests cover those).
+#
+#   bash .ci/mutants/run.sh [K/N]     all mutants, or shard K of N (K from 0)
+#   MUTANTS_JOBS=2 bash .ci/mutants/run.sh    two mutants at a time (each in its own copy)
+#
+# Results: target/mutants/mutants.out/ (caught.txt, missed.txt, unviable.txt, timeout.txt,
+# outcomes.json), then a summary line. Not part of .ci/run: a full run takes hours on two
+# cores (see conformance/README.md for the last measurement).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+version=27.1.0
+if ! cargo mutants --version 2>/dev/null | grep -qF "$version"; then
+  cargo install --locked cargo-mutants --version "$version"
+fi
+# cargo mutants' own baseline tests the mutated package, not --test-package (27.1.0), so the
+# baseline is run here: the unmutated tree must pass before any mutant means anything.
+cargo test -q -p migrate-conformance-cli --test mutation_suite -- --include-ignored
+args=(
+  --baseline skip
+  --package migrate-emulator
+  --test-package migrate-conformance-cli
+  --file 'emulator/src/engine/*.rs'
+  --exclude emulator/src/engine/bugs.rs
+  --exclude emulator/src/engine/pitfalls.rs
+  --cap-lints true
+  --jobs "${MUTANTS_JOBS:-1}"
+  --timeout 60
+  --output target/mutants
+)
+if [ -n "${1:-}" ]; then
+  args+=(--shard "$1")
+fi
+status=0
+cargo mutants "${args[@]}" -- --test mutation_suite -- --include-ignored || status=$?
+out=target/mutants/mutants.out
+count() { if [ -f "$out/$1" ]; then grep -c . "$out/$1" || true; else echo 0; fi; }
+caught=$(count caught.txt) missed=$(count missed.txt) unviable=$(count unviable.txt)
+timeouts=$(count timeout.txt)
+viable=$((caught + missed + timeouts))
+echo "mutation score: caught $caught, missed $missed, timeouts $timeouts, unviable $unviable;" \
+  "$caught of $viable viable caught ($(( viable ? 100 * caught / viable : 0 ))%)"
+# cargo mutants exits 2 when some mutant was missed, 3 on a timeout: a result, not a failure
+# of this script.
+case $status in 0|2|3) exit 0 ;; *) exit "$status" ;; esac
