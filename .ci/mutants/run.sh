@@ -9,7 +9,10 @@
 # (the correct sample never runs them), and the server, UserInfo client and configuration,
 # which `--target sample` does not use (the HTTP tests of cli/tests cover those).
 #
-#   bash .ci/mutants/run.sh [K/N]     all mutants, or shard K of N (K from 0)
+#   bash .ci/mutants/run.sh [K/N [ARG...]]   all mutants, or shard K of N (K from 0; shards
+#                                            are consecutive slices of cargo mutants' list),
+#                                            more cargo-mutants arguments after it
+#   bash .ci/mutants/run.sh "" --re 'Reader.*peek'   only the mutants matching a regex
 #   MUTANTS_JOBS=2 bash .ci/mutants/run.sh    two mutants at a time (each in its own copy)
 #
 # Results: target/mutants/mutants.out/ (caught.txt, missed.txt, unviable.txt, timeout.txt,
@@ -39,6 +42,7 @@ args=(
 if [ -n "${1:-}" ]; then
   args+=(--shard "$1")
 fi
+args+=("${@:2}")
 status=0
 cargo mutants "${args[@]}" -- --test mutation_suite -- --include-ignored || status=$?
 out=target/mutants/mutants.out

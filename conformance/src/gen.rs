@@ -724,6 +724,9 @@ enum Damage {
     Comment,
     /// Characters around the body that JSON does not count as whitespace.
     Surround(&'static str),
+    /// JSON whitespace after every `{ [ , :` and before every `} ]` outside strings, in
+    /// nested values too: a pretty-printed body, the same document.
+    Spaced(&'static str),
 }
 
 impl Damage {
@@ -768,6 +771,38 @@ impl Damage {
                 None => body.into_bytes(),
             },
             Damage::Surround(around) => format!("{around}{body}{around}").into_bytes(),
+            Damage::Spaced(space) => {
+                let mut spaced = String::with_capacity(body.len() * 2);
+                let (mut in_string, mut escaped) = (false, false);
+                for c in body.chars() {
+                    if in_string {
+                        spaced.push(c);
+                        match c {
+                            _ if escaped => escaped = false,
+                            '\\' => escaped = true,
+                            '"' => in_string = false,
+                            _ => {}
+                        }
+                        continue;
+                    }
+                    match c {
+                        '"' => {
+                            in_string = true;
+                            spaced.push(c);
+                        }
+                        '{' | '[' | ',' | ':' => {
+                            spaced.push(c);
+                            spaced.push_str(space);
+                        }
+                        '}' | ']' => {
+                            spaced.push_str(space);
+                            spaced.push(c);
+                        }
+                        _ => spaced.push(c),
+                    }
+                }
+                spaced.into_bytes()
+            }
             Damage::Truncate(n) => body.as_bytes()[..(*n).min(body.len())].to_vec(),
             Damage::TrailingBytes(t) => format!("{body}{t}").into_bytes(),
             Damage::DuplicateFirst(name, value) => match body.strip_prefix('{') {
@@ -816,7 +851,18 @@ fn lexical_damage() -> impl Strategy<Value = Damage> {
         1 => Just(Damage::TrailingComma),
         1 => Just(Damage::Comment),
         1 => select(vec!["\u{c}", "\u{a0}", "\u{3000}", "\u{b}"]).prop_map(Damage::Surround),
+        1 => spacing(),
     ]
+}
+
+/// JSON whitespace between the tokens of a body, nested values included.
+fn spacing() -> impl Strategy<Value = Damage> {
+    select(vec![" ", "\n  ", "\t", "\r\n"]).prop_map(Damage::Spaced)
+}
+
+/// The layout of a well-formed body: mostly compact, sometimes spaced out.
+fn layout() -> impl Strategy<Value = Damage> {
+    prop_oneof![4 => Just(Damage::None), 1 => spacing()]
 }
 
 /// Damage to a UserInfo reply.
@@ -885,14 +931,16 @@ fn duration() -> BoxedStrategy<Case> {
         project_max(),
         Just("{}".to_owned()),
     );
-    assemble(world_parts, parts, Just(Damage::None))
+    assemble(world_parts, parts, layout())
 }
 
 fn claims_merge() -> BoxedStrategy<Case> {
     const MERGE_KEYS: &[&str] = &["plan", "features", "o", "tags", "e", "gone", "a", "n"];
     let nested = prop_oneof![
-        claims_object(MERGE_KEYS.to_vec()),
-        select(vec![
+        6 => claims_object(MERGE_KEYS.to_vec()),
+        // Not objects, and falsy in some languages: nothing to merge, so bad_request.
+        1 => select(vec!["false", "0", "\"\"", "[]", "[\"c\"]"]).prop_map(String::from),
+        6 => select(vec![
             r#"{"features":{"beta":true}}"#,
             r#"{"features":{"sso":null}}"#,
             r#"{"features":{"limits":{"seats":null}}}"#,
@@ -924,7 +972,7 @@ fn claims_merge() -> BoxedStrategy<Case> {
         Just(527_040_i64),
         select(TEMPLATES).prop_map(String::from),
     );
-    assemble(world_parts, parts, Just(Damage::None))
+    assemble(world_parts, parts, layout())
 }
 
 fn claims_reserved() -> BoxedStrategy<Case> {
@@ -942,7 +990,7 @@ fn claims_reserved() -> BoxedStrategy<Case> {
             claims: Some(claims),
             extra: vec![],
         });
-    assemble(any_world(), parts, Just(Damage::None))
+    assemble(any_world(), parts, layout())
 }
 
 /// A claims object of exactly `size` bytes under JCS: `{"k":"<prefix>xxx…"}`, then
@@ -1024,7 +1072,7 @@ fn claims_size() -> BoxedStrategy<Case> {
         Just(527_040_i64),
         prop_oneof![3 => Just("{}".to_owned()), 1 => Just(big_template())],
     );
-    assemble(world_parts, parts, Just(Damage::None))
+    assemble(world_parts, parts, layout())
 }
 
 fn organization() -> BoxedStrategy<Case> {
@@ -1134,7 +1182,7 @@ fn precedence() -> BoxedStrategy<Case> {
             claims,
             extra: vec![],
         });
-    assemble(any_world(), parts, Just(Damage::None))
+    assemble(any_world(), parts, layout())
 }
 
 fn session() -> BoxedStrategy<Case> {
@@ -1158,7 +1206,7 @@ fn session() -> BoxedStrategy<Case> {
         Just(527_040_i64),
         select(TEMPLATES).prop_map(String::from),
     );
-    assemble(world_parts, parts, Just(Damage::None))
+    assemble(world_parts, parts, layout())
 }
 
 /// The JSON of a request body, when it is one (for reports).
