@@ -1161,6 +1161,11 @@ fn exposing_request(bug: Bug) -> Option<(World, Vec<u8>)> {
         "remove-without-cascade" => (w, claims(r#"{"x":{"y":{"z":null}}}"#)),
         "nesting-limit-512" => (w, ada(&nested_field(600))),
         "any-applicable-bad-request" => (w, minutes("4")),
+        "slug-unicode-fold" => {
+            let mut w = w;
+            w.organizations[0].slug = "\u{e9}cole".into();
+            (w, body("tok-ada", "\u{c9}COLE", ""))
+        }
         _ => return None,
     })
 }
