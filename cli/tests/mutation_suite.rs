@@ -3,18 +3,27 @@
 //! against the sample built from the mutated tree: `check` with its default cases and
 //! `vectors run`, under the default profile and under `all-flipped` (every policy flag on its
 //! other choice, from conformance/profiles.txt), so that code only another choice reaches is
-//! tested too. A mutant is caught when any of them fails. Ignored in a plain `cargo test` (the
+//! tested too; `check` under `mixed-no-duration`, the one profile where claims are ignored
+//! without a duration while `null` and `0` durations count as absent; and a short `check`
+//! of the emulator over HTTP, for the engine's parts only the server calls. A mutant is
+//! caught when any of them fails. Ignored in a plain `cargo test` (the
 //! other tests here already run both); the script asks for it with `--include-ignored`.
 
 use std::process::Command;
 
-/// The settings of the `all-flipped` profile of conformance/profiles.txt.
-fn all_flipped() -> &'static str {
+/// The settings of the profile `name` of conformance/profiles.txt.
+fn profile(name: &str) -> &'static str {
     include_str!("../../conformance/profiles.txt")
         .lines()
-        .find_map(|line| line.strip_prefix("all-flipped"))
-        .map(str::trim)
-        .expect("conformance/profiles.txt has an all-flipped profile")
+        .find_map(|line| {
+            let (first, rest) = line.split_once(char::is_whitespace)?;
+            (first == name).then(|| rest.trim())
+        })
+        .unwrap_or_else(|| panic!("conformance/profiles.txt has no profile {name}"))
+}
+
+fn all_flipped() -> &'static str {
+    profile("all-flipped")
 }
 
 fn suite(args: &[&str]) {
@@ -76,4 +85,25 @@ fn every_vector_passes_on_the_sample_with_every_flag_flipped() {
         "--profile",
         all_flipped(),
     ]);
+}
+
+#[test]
+#[ignore = "the mutation score's test: .ci/mutants/run.sh runs it under cargo mutants"]
+fn check_passes_on_the_sample_with_claims_ignored_without_duration() {
+    suite(&[
+        "check",
+        "--target",
+        "sample",
+        "--quiet",
+        "--cases",
+        "100",
+        "--profile",
+        profile("mixed-no-duration"),
+    ]);
+}
+
+#[test]
+#[ignore = "the mutation score's test: .ci/mutants/run.sh runs it under cargo mutants"]
+fn check_passes_on_the_emulator_over_http() {
+    suite(&["check", "--target", "emulator", "--quiet", "--cases", "20"]);
 }

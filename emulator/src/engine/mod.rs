@@ -158,13 +158,6 @@ pub struct Pending {
     pub userinfo: UserInfoCall,
 }
 
-impl Pending {
-    /// The call's request id.
-    pub fn request_id(&self) -> &str {
-        &self.request_id
-    }
-}
-
 /// The emulator's implementation (correct, or with one [`Bug`]).
 #[derive(Debug, Default)]
 pub struct Engine {

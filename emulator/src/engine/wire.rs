@@ -158,11 +158,6 @@ pub fn parse_members(text: &str) -> Result<Vec<(String, &RawValue)>, WireError> 
     Ok(members)
 }
 
-/// Reads one array value (already lexically checked as part of its document).
-pub fn parse_array(text: &str) -> Result<Vec<&RawValue>, WireError> {
-    serde_json::from_str(text).map_err(|_| WireError::Grammar)
-}
-
 /// The lexical checks serde_json does not make, over the whole text; gives the text as `str`.
 ///
 /// The scan only has to be right for documents serde_json accepts: anything it misreads in a
@@ -314,31 +309,62 @@ impl<'de> serde::Deserialize<'de> for Members<'de> {
     }
 }
 
-/// Refuses a duplicate key in the value `text`: in its own object members when `check`, and
-/// in every value below when `nested`. Recursive; deep documents run on a large stack.
+/// Refuses a duplicate key in the value `text`: in the top-level object's members when
+/// `check`, and in every object below when `nested`. A document whose grammar is wrong is
+/// `Grammar`, whatever its keys. One pass over the text with a stack of the open objects'
+/// keys, so the cost is linear at any depth (a key is compared decoded: `"a"` and `"\u0061"`
+/// are the same key).
 fn check_unique(text: &str, check: bool, nested: bool) -> Result<(), WireError> {
-    let text = text.trim_matches([' ', '\t', '\n', '\r']);
-    match text.as_bytes().first() {
-        Some(b'{') => {
-            let Members(members) = serde_json::from_str(text).map_err(|_| WireError::Grammar)?;
-            if check {
-                let mut seen = std::collections::HashSet::with_capacity(members.len());
-                if !members.iter().all(|(key, _)| seen.insert(key.as_str())) {
-                    return Err(WireError::DuplicateKey);
-                }
-            }
-            if nested {
-                for (_, value) in members {
-                    check_unique(value.get(), true, true)?;
-                }
-            }
-            Ok(())
-        }
-        Some(b'[') if nested => parse_array(text)?
-            .into_iter()
-            .try_for_each(|item| check_unique(item.get(), true, true)),
-        _ => Ok(()),
+    serde_json::from_str::<&RawValue>(text).map_err(|_| WireError::Grammar)?;
+    /// An open array, or an open object with its keys so far (`None`: not checked) and
+    /// whether the next string is a key.
+    enum Open {
+        Array,
+        Object(Option<std::collections::HashSet<String>>, bool),
     }
+    let b = text.as_bytes();
+    let mut open: Vec<Open> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' => {
+                let checked = if open.is_empty() { check } else { nested };
+                open.push(Open::Object(checked.then(Default::default), true));
+                i += 1;
+            }
+            b'[' => {
+                open.push(Open::Array);
+                i += 1;
+            }
+            b'}' | b']' => {
+                open.pop();
+                i += 1;
+            }
+            b',' => {
+                if let Some(Open::Object(_, key_next)) = open.last_mut() {
+                    *key_next = true;
+                }
+                i += 1;
+            }
+            b'"' => {
+                let end = scan_string(b, i + 1, &mut |_| Ok(()))?;
+                if let Some(Open::Object(keys, key_next)) = open.last_mut() {
+                    if std::mem::take(key_next) {
+                        if let Some(keys) = keys {
+                            let key: String = serde_json::from_str(&text[i..end])
+                                .map_err(|_| WireError::Grammar)?;
+                            if !keys.insert(key) {
+                                return Err(WireError::DuplicateKey);
+                            }
+                        }
+                    }
+                }
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
 }
 
 /// The code unit of the four hex digits at `b[i..i + 4]`.
@@ -370,6 +396,43 @@ mod tests {
             parse_document(nested(129).as_bytes()).err(),
             Some(WireError::TooDeep)
         );
+    }
+
+    #[test]
+    fn duplicate_keys_at_every_level_in_linear_time() {
+        let rules = |top_level_only| Lexical {
+            reject_duplicates: true,
+            duplicates_top_level_only: top_level_only,
+            max_depth: None,
+            ..Lexical::default()
+        };
+        let read = |text: &str, top| read_document(text.as_bytes(), rules(top)).err();
+        for dup in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":1,"\u0061":2}"#,
+            r#"{ "a" : "x,\"" , "a":{}}"#,
+        ] {
+            assert_eq!(read(dup, true), Some(WireError::DuplicateKey), "{dup}");
+            assert_eq!(read(dup, false), Some(WireError::DuplicateKey), "{dup}");
+        }
+        for nested in [
+            r#"{"a":{"b":1,"b":2}}"#,
+            r#"{"a":[{"b":1},{"c":[{"d":1,"d":1}]}]}"#,
+        ] {
+            assert_eq!(read(nested, true), None, "{nested}");
+            assert_eq!(read(nested, false), Some(WireError::DuplicateKey), "{nested}");
+        }
+        for fine in [
+            r#"{"a":"a","b":["a","a"],"c":{"a":1,"b":{"a":2}},"d":[{"a":1},{"a":1}]}"#,
+            r#"{"a,b":1,"a":{"b":1},"b":2}"#,
+        ] {
+            assert_eq!(read(fine, false), None, "{fine}");
+        }
+        // Grammar comes first, whatever the keys.
+        assert_eq!(read(r#"{"a":1,"a":2,}"#, false), Some(WireError::Grammar));
+        // 100 000 levels: quadratic work would take minutes here.
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(read(&deep, false), None);
     }
 
     #[test]
