@@ -2,8 +2,9 @@
 # The mutation score of the suite (conformance/README.md, "Mutation score"): cargo mutants
 # mutates the emulator's engine, the sample implementation, and for each mutant builds the
 # `migrate-conformance` command from the mutated tree and runs the suite's main job against
-# it: `check --target sample` (default cases) and `vectors run --target sample`
-# (cli/tests/mutation_suite.rs). A mutant the suite fails is caught; one it passes is missed.
+# it: `vectors run` and `check` against the sample under three profiles, and a short `check`
+# of the emulator over HTTP (cli/tests/mutation_suite.rs has the steps; the first that fails
+# ends the test). A mutant the suite fails is caught; one it passes is missed.
 #
 # Not mutated: engine/bugs.rs and engine/pitfalls.rs, which only the bug zoo's mutants reach
 # (the correct sample never runs them), and the server, UserInfo client and configuration,

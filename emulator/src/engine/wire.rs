@@ -420,7 +420,11 @@ mod tests {
             r#"{"a":[{"b":1},{"c":[{"d":1,"d":1}]}]}"#,
         ] {
             assert_eq!(read(nested, true), None, "{nested}");
-            assert_eq!(read(nested, false), Some(WireError::DuplicateKey), "{nested}");
+            assert_eq!(
+                read(nested, false),
+                Some(WireError::DuplicateKey),
+                "{nested}"
+            );
         }
         for fine in [
             r#"{"a":"a","b":["a","a"],"c":{"a":1,"b":{"a":2}},"d":[{"a":1},{"a":1}]}"#,
