@@ -5,7 +5,8 @@
 //! choice, from conformance/profiles.txt), so that code only another choice reaches is tested
 //! too; `check` under `mixed-no-duration`, the one profile where claims are ignored without a
 //! duration while `null` and `0` durations count as absent; and a short `check` of the
-//! emulator over HTTP, for the engine's parts only the server calls.
+//! emulator over HTTP, with worlds set up through the control route and through the public
+//! organization and member API, for the engine's parts only the server calls.
 //!
 //! A mutant is caught when any step fails. The steps run one after the other, cheapest first,
 //! and the first failure ends the test: most mutants are caught by the vectors in about two
@@ -51,7 +52,7 @@ fn suite(args: &[&str]) {
 fn the_suite_passes_on_the_sample() {
     let flipped = profile("all-flipped");
     let mixed = profile("mixed-no-duration");
-    let steps: [&[&str]; 6] = [
+    let steps: [&[&str]; 7] = [
         &["vectors", "run", "--target", "sample"],
         &["vectors", "run", "--target", "sample", "--profile", flipped],
         &[
@@ -76,6 +77,16 @@ fn the_suite_passes_on_the_sample() {
         ],
         &["check", "--target", "sample", "--quiet"],
         &["check", "--target", "emulator", "--quiet", "--cases", "20"],
+        &[
+            "check",
+            "--target",
+            "emulator",
+            "--setup",
+            "public-api",
+            "--quiet",
+            "--cases",
+            "20",
+        ],
     ];
     for step in steps {
         suite(step);

@@ -994,18 +994,21 @@ fn claims_reserved() -> BoxedStrategy<Case> {
 }
 
 /// A claims object of exactly `size` bytes under JCS: `{"k":"<prefix>xxx…"}`, then
-/// `"n":<double>` (one of [`SIZED_DOUBLES`]) and `"z":-0` when asked (JCS writes -0 as 0;
-/// Go as -0, one byte more).
+/// `"n":<double>` (one of [`SIZED_DOUBLES`]), `"z":-0` when asked (JCS writes -0 as 0;
+/// Go as -0, one byte more), and one of [`SIZED_STRUCTURES`] when given.
 pub fn sized_claims(
     size: usize,
     prefix: &str,
     negative_zero: bool,
     double: Option<(&str, &str)>,
+    structure: Option<(&str, &str)>,
 ) -> String {
     let escaped = quoted(prefix).len() - 2;
     let zero = if negative_zero { 6 } else { 0 };
     let number = double.map_or(0, |(_, jcs)| 5 + jcs.len());
-    let pad = size.saturating_sub(8 + escaped + zero + number);
+    // `,"key":value`
+    let nested = structure.map_or(0, |(key, value)| quoted(key).len() + value.len() + 2);
+    let pad = size.saturating_sub(8 + escaped + zero + number + nested);
     let mut fields = vec![field("k", quoted(&format!("{prefix}{}", "x".repeat(pad))))];
     if let Some((text, _)) = double {
         fields.push(field("n", text.to_owned()));
@@ -1013,8 +1016,21 @@ pub fn sized_claims(
     if negative_zero {
         fields.push(field("z", "-0".to_owned()));
     }
+    if let Some((key, value)) = structure {
+        fields.push(field(key, value.to_owned()));
+    }
     object(&fields)
 }
+
+/// Members for [`sized_claims`] whose texts are already canonical (JCS and Go write them
+/// as given), so that the claims at the size limit hold arrays of several items (each
+/// separator counts), nested arrays and objects, empty ones, and negative numbers that are
+/// not zero (a measure that writes them as `-0` is off by their length).
+pub const SIZED_STRUCTURES: &[(&str, &str)] = &[
+    ("a", r#"[1,-2.5,"b",[3,4,5],{"c":-12}]"#),
+    ("o", r#"{"p":[true,false,null],"q":{"r":-0.5}}"#),
+    ("l", r#"[[],[[]],{},"",[-1e-7,-123456.75]]"#),
+];
 
 /// Doubles whose text differs between ECMAScript (JCS) and Python's or Java's writers, each
 /// with its JCS text: `100.0` is `100` (Python and Java write `100.0`), `1e16` is 17 digits
@@ -1045,12 +1061,17 @@ fn claims_size() -> BoxedStrategy<Case> {
             "/////",
             "\u{1f602}",
             "'+`//",
+            "\"q\"",
+            "\\",
+            "\u{1}\t ",
+            "\u{2028}",
         ]),
         prop::bool::ANY,
         prop::option::weighted(0.3, select(SIZED_DOUBLES)),
+        prop::option::weighted(0.4, select(SIZED_STRUCTURES)),
     )
-        .prop_map(|(size, prefix, negative_zero, double)| {
-            sized_claims(size, prefix, negative_zero, double)
+        .prop_map(|(size, prefix, negative_zero, double, structure)| {
+            sized_claims(size, prefix, negative_zero, double, structure)
         });
     let over_template = select(vec![r#"{"more":"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"}"#, r#"{"big":null,"small":1}"#, r#"{"keep":2}"#])
         .prop_map(String::from);

@@ -221,6 +221,8 @@ pub const BOUNDARIES: &[&str] = &[
     "claims size = limit, non-ASCII",
     "claims size = limit, with / < > & '",
     "claims size = limit, with a double whose texts differ",
+    "claims size = limit, with arrays, nesting and negative numbers",
+    "claims size = limit, with quotes, backslashes or control characters",
 ];
 
 /// Every boundary the coverage counts: the model's and the pitfalls'.
@@ -349,6 +351,16 @@ fn model_boundaries(case: &Case, policy: &Policy) -> Vec<&'static str> {
                 let doubles = crate::gen::SIZED_DOUBLES;
                 if doubles.iter().any(|(d, _)| text.contains(&format!(":{d}"))) {
                     hit.push("claims size = limit, with a double whose texts differ");
+                }
+                if ["\\\"", "\\\\", "\\u0001", "\\t"]
+                    .iter()
+                    .any(|e| text.contains(e))
+                {
+                    hit.push("claims size = limit, with quotes, backslashes or control characters");
+                }
+                let structures = crate::gen::SIZED_STRUCTURES;
+                if structures.iter().any(|(_, v)| text.contains(v)) {
+                    hit.push("claims size = limit, with arrays, nesting and negative numbers");
                 }
             }
         }

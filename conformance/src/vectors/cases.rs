@@ -1279,6 +1279,36 @@ fn claims_size() -> Vec<Curated> {
             "x".repeat(4096 - 8 - 8)
         )),
     );
+    // A quote and a backslash take two bytes each, a space one and U+0001 six, in both
+    // measures.
+    for size in [4096usize, 4097] {
+        b.add(
+            &format!("escapes-mixed-{size}-bytes"),
+            &[ClaimsSizeLimit],
+            &format!("exactly {size} bytes with a quote, a space, a backslash and U+0001"),
+            "base",
+            ada(&format!(
+                ",\"session_duration_minutes\":5,\"session_custom_claims\":{}",
+                gen::sized_claims(size, "\" \\\u{1}", false, None, None)
+            )),
+        );
+    }
+    // Arrays of several items, nesting, empty arrays and objects, and negative numbers at
+    // both limits: every separator, bracket and sign counts.
+    for (key, value) in gen::SIZED_STRUCTURES {
+        for size in [4096usize, 4097, 4000, 4001] {
+            b.add(
+                &format!("structure-{key}-{size}-bytes"),
+                &[ClaimsSizeLimit],
+                &format!("exactly {size} bytes with {value}"),
+                "base",
+                ada(&format!(
+                    ",\"session_duration_minutes\":5,\"session_custom_claims\":{}",
+                    gen::sized_claims(size, "", false, None, Some((key, value)))
+                )),
+            );
+        }
+    }
     b.add("merged-over-limit", &[ClaimsSizeLimit], "template and update fit alone, not together", "template-big", ada(r#","session_duration_minutes":5,"session_custom_claims":{"more":"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"}"#));
     b.add(
         "template-alone-near-limit",
@@ -1730,7 +1760,8 @@ fn pitfalls() -> Vec<Curated> {
         ))
     };
     let duration = |d: &str| ada(&format!(",\"session_duration_minutes\":{d}"));
-    let sized = |size, prefix, zero, double| claims(&gen::sized_claims(size, prefix, zero, double));
+    let sized =
+        |size, prefix, zero, double| claims(&gen::sized_claims(size, prefix, zero, double, None));
 
     // Bodies.
     b.add(

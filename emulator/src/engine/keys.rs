@@ -13,7 +13,6 @@ use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use rand::RngCore as _;
-use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 
@@ -110,13 +109,8 @@ pub fn jwks() -> Result<Value, String> {
     signing_key().map(|key| json!({ "keys": [key.jwk] }))
 }
 
-/// Signs `claims` as an RS256 JWT with header `{alg, kid, typ: "JWT"}`.
-pub fn sign<T: Serialize>(claims: &T) -> Result<String, String> {
-    let payload = serde_json::to_vec(claims).map_err(|e| e.to_string())?;
-    sign_payload(&payload)
-}
-
-/// A compact RS256 JWS of `payload` (JSON bytes) under the emulator's key.
+/// A compact RS256 JWS of `payload` (JSON bytes) under the emulator's key, with header
+/// `{alg, kid, typ: "JWT"}`.
 pub fn sign_payload(payload: &[u8]) -> Result<String, String> {
     let key = signing_key()?;
     let mut token = key.header_segment.clone();
