@@ -3,10 +3,12 @@
 //! against the sample built from the mutated tree: `vectors run` and `check` with its default
 //! cases, under the default profile and under `all-flipped` (every policy flag on its other
 //! choice, from conformance/profiles.txt), so that code only another choice reaches is tested
-//! too; `check` under `mixed-no-duration`, the one profile where claims are ignored without a
-//! duration while `null` and `0` durations count as absent; and a short `check` of the
-//! emulator over HTTP, with worlds set up through the control route and through the public
-//! organization and member API, for the engine's parts only the server calls.
+//! too; `vectors run` under `flip-claims-size-measure` (most vectors have outcomes for one
+//! flag changed, not for all of them); `check` under `mixed-no-duration`, the one profile
+//! where claims are ignored without a duration while `null` and `0` durations count as
+//! absent; and a short `check` of the emulator over HTTP, with worlds set up through the
+//! control route and through the public organization and member API, for the engine's parts
+//! only the server calls.
 //!
 //! A mutant is caught when any step fails. The steps run one after the other, cheapest first,
 //! and the first failure ends the test: most mutants are caught by the vectors in about two
@@ -52,9 +54,12 @@ fn suite(args: &[&str]) {
 fn the_suite_passes_on_the_sample() {
     let flipped = profile("all-flipped");
     let mixed = profile("mixed-no-duration");
-    let steps: [&[&str]; 7] = [
+    let go_json = profile("flip-claims-size-measure");
+    let steps: [&[&str]; 8] = [
         &["vectors", "run", "--target", "sample"],
         &["vectors", "run", "--target", "sample", "--profile", flipped],
+        // Most vectors carry outcomes for one flag changed, not for all-flipped.
+        &["vectors", "run", "--target", "sample", "--profile", go_json],
         &[
             "check",
             "--target",
