@@ -16,6 +16,7 @@
 #   bash .ci/mutants/run.sh "" --re 'Reader.*peek'   only the mutants matching a regex
 #   bash .ci/mutants/run.sh "" --exclude emulator/src/engine/mod.rs   all but one file
 #   MUTANTS_JOBS=2 bash .ci/mutants/run.sh    two mutants at a time (each in its own copy)
+#   MUTANTS_TIMEOUT=120 ...                   seconds a mutant's test may take (default 60)
 #
 # Results: target/mutants/mutants.out/ (caught.txt, missed.txt, unviable.txt, timeout.txt,
 # outcomes.json), then a summary line. Not part of .ci/run: a full run takes hours on two
@@ -40,7 +41,7 @@ args=(
   --exclude emulator/src/engine/pitfalls.rs
   --cap-lints true
   --jobs "${MUTANTS_JOBS:-1}"
-  --timeout 60
+  --timeout "${MUTANTS_TIMEOUT:-60}"
   --output target/mutants
 )
 if [ -n "${1:-}" ]; then

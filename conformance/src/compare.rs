@@ -995,6 +995,7 @@ pub(crate) fn verify_signature(token: &str, jwks: &Value) -> Result<(), String> 
         n: component("n")?,
         e: component("e")?,
     };
+    check_certificate(jwk, kid, &key.n, &key.e)?;
     let signed = &token[..header_len(token)];
     key.verify(
         &RSA_PKCS1_2048_8192_SHA256,
@@ -1002,6 +1003,67 @@ pub(crate) fn verify_signature(token: &str, jwks: &Value) -> Result<(), String> 
         &b64(signature, "JWT signature")?,
     )
     .map_err(|_| "the signature does not verify".to_owned())
+}
+
+/// RFC 7517 4.7 to 4.9: when a key carries `x5c`, its first entry is a standard-base64 DER
+/// X.509 certificate whose public key is the key itself (`n` and `e`), and `x5t` / `x5tS256`,
+/// when present, are the base64url SHA-1 / SHA-256 digests of that DER. A client that pins or
+/// verifies by certificate (as some JWT libraries do) would otherwise trust another key.
+fn check_certificate(jwk: &Value, kid: &str, n: &[u8], e: &[u8]) -> Result<(), String> {
+    use aws_lc_rs::digest::{digest, SHA1_FOR_LEGACY_USE_ONLY, SHA256};
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    use x509_parser::public_key::PublicKey;
+    let Some(chain) = jwk.get("x5c") else {
+        return Ok(());
+    };
+    let first = chain
+        .as_array()
+        .and_then(|chain| chain.first())
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("key {kid:?}: x5c is not a non-empty array of strings: {chain}"))?;
+    let der = STANDARD
+        .decode(first)
+        .map_err(|e| format!("key {kid:?}: x5c[0] is not standard base64: {e}"))?;
+    let (rest, certificate) = X509Certificate::from_der(&der)
+        .map_err(|e| format!("key {kid:?}: x5c[0] is not a DER X.509 certificate: {e}"))?;
+    if !rest.is_empty() {
+        return Err(format!(
+            "key {kid:?}: x5c[0] has {} bytes after its certificate",
+            rest.len()
+        ));
+    }
+    let significant = |bytes: &[u8]| -> Vec<u8> {
+        let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+        bytes[start..].to_vec()
+    };
+    match certificate.public_key().parsed() {
+        Ok(PublicKey::RSA(rsa))
+            if significant(rsa.modulus) == significant(n)
+                && significant(rsa.exponent) == significant(e) => {}
+        Ok(_) => {
+            return Err(format!(
+                "key {kid:?}: the x5c[0] certificate is over another key than n and e"
+            ))
+        }
+        Err(e) => {
+            return Err(format!(
+                "key {kid:?}: the x5c[0] certificate's public key cannot be read: {e}"
+            ))
+        }
+    }
+    for (field, algorithm) in [("x5t", &SHA1_FOR_LEGACY_USE_ONLY), ("x5tS256", &SHA256)] {
+        let Some(thumbprint) = jwk.get(field) else {
+            continue;
+        };
+        let expected = URL_SAFE_NO_PAD.encode(digest(algorithm, &der));
+        if thumbprint.as_str() != Some(expected.as_str()) {
+            return Err(format!(
+                "key {kid:?}: {field} is {thumbprint}, not the thumbprint of x5c[0] ({expected:?})"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The length of `header.payload`, the signed part of a JWT.

@@ -150,6 +150,69 @@ mod tests {
     }
 
     #[test]
+    fn a_key_s_certificate_must_be_over_that_key() {
+        use aws_lc_rs::digest::{digest, SHA1_FOR_LEGACY_USE_ONLY, SHA256};
+        use base64::engine::general_purpose::STANDARD;
+        // Self-signed with openssl over test-rsa-2048.pem, and over a key generated for it.
+        const CERTIFICATE: &[u8] = include_bytes!("../tests/data/test-rsa-2048-cert.der");
+        const OTHER: &[u8] = include_bytes!("../tests/data/other-rsa-2048-cert.der");
+        let block = pem::parse(PEM).unwrap();
+        let signed = token(&RsaKeyPair::from_der(block.contents()).unwrap(), "k1");
+        let with = |fields: Value| {
+            let mut jwks = from_private_pem(PEM, "k1").unwrap();
+            for (name, value) in fields.as_object().unwrap() {
+                jwks["keys"][0][name] = value.clone();
+            }
+            crate::compare::verify_signature(&signed, &jwks)
+        };
+        let good = json!({
+            "x5c": [STANDARD.encode(CERTIFICATE)],
+            "x5t": URL_SAFE_NO_PAD.encode(digest(&SHA1_FOR_LEGACY_USE_ONLY, CERTIFICATE)),
+            "x5tS256": URL_SAFE_NO_PAD.encode(digest(&SHA256, CERTIFICATE)),
+        });
+        assert_eq!(with(good.clone()), Ok(()));
+        // Only the first certificate of the chain is the key's.
+        let mut chain = good.clone();
+        chain["x5c"] = json!([STANDARD.encode(CERTIFICATE), "not read"]);
+        assert_eq!(with(chain), Ok(()));
+        let refused = |fields: Value, why: &str| {
+            let err = with(fields.clone()).expect_err(&fields.to_string());
+            assert!(err.contains(why), "{fields}: {err}");
+        };
+        refused(
+            json!({ "x5c": [STANDARD.encode(OTHER)] }),
+            "over another key",
+        );
+        refused(json!({ "x5c": [""] }), "not a DER X.509 certificate");
+        refused(
+            json!({ "x5c": [STANDARD.encode(&CERTIFICATE[..400])] }),
+            "not a DER",
+        );
+        let mut trailing = CERTIFICATE.to_vec();
+        trailing.push(0);
+        refused(
+            json!({ "x5c": [STANDARD.encode(trailing)] }),
+            "1 bytes after",
+        );
+        refused(
+            json!({ "x5c": [URL_SAFE_NO_PAD.encode(CERTIFICATE)] }),
+            "standard base64",
+        );
+        refused(json!({ "x5c": [] }), "non-empty array");
+        refused(
+            json!({ "x5c": STANDARD.encode(CERTIFICATE) }),
+            "non-empty array",
+        );
+        refused(json!({ "x5c": [5] }), "non-empty array");
+        let mut thumbprint = good.clone();
+        thumbprint["x5tS256"] = json!(URL_SAFE_NO_PAD.encode(digest(&SHA256, OTHER)));
+        refused(thumbprint, "x5tS256 is");
+        let mut sha1 = good;
+        sha1["x5t"] = sha1["x5tS256"].clone();
+        refused(sha1, "x5t is");
+    }
+
+    #[test]
     fn bad_keys_are_refused_with_a_reason() {
         assert!(from_private_pem(b"not a key", "k")
             .unwrap_err()
