@@ -466,6 +466,9 @@ pub const DURATIONS: &[&str] = &[
     "527041",
     "0",
     "-0",
+    "0.0",
+    "-0.0",
+    "0e0",
     "null",
     "60.0",
     "6e1",
@@ -1064,6 +1067,9 @@ fn claims_size() -> BoxedStrategy<Case> {
             "\"q\"",
             "\\",
             "\u{1}\t ",
+            // Control characters alone: with a space beside them, a writer that escapes the
+            // space and not the controls would measure the same.
+            "\u{1f}\u{1}",
             "\u{2028}",
         ]),
         prop::bool::ANY,

@@ -209,6 +209,7 @@ pub const BOUNDARIES: &[&str] = &[
     "duration = -0",
     "duration = null",
     "duration = 60.0",
+    "duration = 0 written as a float",
     "duration = int32 max",
     "duration = int32 max + 1",
     "claims size = limit",
@@ -311,6 +312,13 @@ fn model_boundaries(case: &Case, policy: &Policy) -> Vec<&'static str> {
             "0" => hit.push("duration = 0"),
             "-0" => hit.push("duration = -0"),
             "60.0" => hit.push("duration = 60.0"),
+            // Zero with a fraction or exponent: absent only where integral floats are read
+            // (zero-duration=absent with integral-float=accept).
+            t if t.contains(['.', 'e', 'E'])
+                && t.trim_start_matches('-').parse::<f64>() == Ok(0.0) =>
+            {
+                hit.push("duration = 0 written as a float")
+            }
             "2147483647" => hit.push("duration = int32 max"),
             "2147483648" => hit.push("duration = int32 max + 1"),
             _ => {}

@@ -253,7 +253,15 @@ pub fn java_double(x: f64) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
     }
-    let (negative, digits, point) = shortest_digits(x);
+    let (negative, mut digits, mut point) = shortest_digits(x);
+    if digits.len() == 1 {
+        // JDK 19 and later: when one digit would do, the closest decimal of one or two digits
+        // is chosen instead (Double.MIN_VALUE is 4.9E-324, not 5.0E-324).
+        let two = format!("{:.1e}", x.abs());
+        let (mantissa, exp) = two.split_once('e').unwrap_or((&two, "0"));
+        digits = mantissa.replace('.', "").trim_end_matches('0').to_owned();
+        point = exp.parse::<i32>().unwrap_or(0) + 1;
+    }
     let sign = if negative { "-" } else { "" };
     if (-2..=7).contains(&point) {
         format!("{sign}{}", fixed(&digits, point, true))
@@ -321,6 +329,14 @@ mod tests {
             (1e7, "10000000.0", "1.0E7"),
             (1234567.0, "1234567.0", "1234567.0"),
             (-0.0, "-0.0", "-0.0"),
+            // One shortest digit: Java picks the closest of one or two digits.
+            (f64::from_bits(1), "5e-324", "4.9E-324"),
+            (-f64::from_bits(1), "-5e-324", "-4.9E-324"),
+            (f64::from_bits(4), "2e-323", "2.0E-323"),
+            (f64::from_bits(9), "4.4e-323", "4.4E-323"),
+            (2e-322, "2e-322", "2.0E-322"),
+            (0.1, "0.1", "0.1"),
+            (1e23, "1e+23", "1.0E23"),
             (
                 1.7976931348623157e308,
                 "1.7976931348623157e+308",
