@@ -117,8 +117,8 @@ struct TargetArgs {
     /// id).
     #[arg(long, env = "MIGRATE_CONFORMANCE_SECRET", hide_env_values = true)]
     secret: Option<String>,
-    /// The most one call may take on an `http://`, `cmd:` or `emulator` target, in seconds;
-    /// a call that takes longer is a transport failure.
+    /// The most one call may take on any target, in seconds; a call that takes longer is a
+    /// transport failure (an in-process target is then not called again).
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     timeout: f64,
     /// How each world gets into an `http://` target (or the emulator): `control` through

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
+use migrate_conformance::deadline::Deadline;
 use migrate_conformance::http::{Http, HttpOptions};
 use migrate_conformance::public_api::{PublicApi, UserInfoStub};
 use migrate_conformance::subprocess::{Subprocess, SubprocessOptions};
@@ -146,7 +147,7 @@ fn open_target(
     }
     if name == "sample" {
         let profile = profile_over(Policy::default(), options)?;
-        return Ok(Box::new(Sample::with_profile(profile)));
+        return in_process(Sample::with_profile(profile), options);
     }
     if let Some(bug) = name.strip_prefix("bugzoo:") {
         let bug = Bug::from_name(bug).ok_or_else(|| {
@@ -157,7 +158,7 @@ fn open_target(
             ))
         })?;
         let profile = profile_over(bug.profile(), options)?;
-        return Ok(Box::new(Sample::with_bug(bug).under(profile)));
+        return in_process(Sample::with_bug(bug).under(profile), options);
     }
     if let Some(command) = name.strip_prefix("cmd:") {
         let mut words = command.split_whitespace().map(str::to_owned);
@@ -186,6 +187,15 @@ fn open_target(
     Err(AdapterError::new(format!(
         "unknown target {name:?}; targets are {TARGET_FORMS}"
     )))
+}
+
+/// An in-process target on a thread of its own, each call bounded by `--timeout` as over
+/// HTTP: a mutant that loops forever fails its case instead of hanging the run.
+fn in_process(
+    sample: Sample,
+    options: &TargetOptions,
+) -> Result<Box<dyn Implementation>, AdapterError> {
+    Ok(Box::new(Deadline::new(sample, options.timeout)?))
 }
 
 fn open_public(

@@ -11,6 +11,7 @@
 //! - [`schema`]: JSON Schema validation that turns on no `serde_json` feature;
 //! - [`pitfalls`]: the coverage boundaries of the pitfall catalogue (`PITFALLS.md`);
 //! - [`jwks`]: the JWKS an in-process implementation declares, from its signing key;
+//! - [`deadline`]: a timeout on each call of an in-process implementation;
 //! - [`summary`] and [`junit`]: reports for people and for CI systems; [`report`]: the JSON
 //!   report's schema, and merging the reports of a sharded run.
 //!
@@ -22,6 +23,7 @@
 
 pub mod adapter;
 pub mod compare;
+pub mod deadline;
 pub mod gen;
 pub mod http;
 pub mod junit;

@@ -475,7 +475,7 @@ fn unix_now() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     let message = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -499,7 +499,7 @@ thread_local! {
 /// (a shrinking run would print it at every step, with backtraces); its message and place go
 /// into the failure instead. Panics elsewhere reach the previous hook as before, and so do
 /// panics on threads the implementation starts itself.
-fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+pub(crate) fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
