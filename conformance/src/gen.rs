@@ -484,6 +484,9 @@ pub const DURATIONS: &[&str] = &[
     "59",
     "61",
     "true",
+    "false",
+    // An integral float beyond 64 bits: read exactly, it is out of range, not wrapped.
+    "10000000000000000000.0",
     "[60]",
     "4294967356",
 ];
@@ -546,6 +549,11 @@ const STRINGS: &[&str] = &[
     r#""<script>""#,
     "\"\u{2028}\"",
     r#""\ud800""#,
+    // Lone surrogates beside look-alikes of a pair's other half: a high one before `xudc00`
+    // (no backslash) or before a non-surrogate escape, and a low one alone.
+    r#""\ud800xudc00""#,
+    r#""\ud83d\u0041""#,
+    r#""\udc00""#,
     r#""a/b'+`""#,
 ];
 
@@ -663,8 +671,20 @@ fn project_max() -> impl Strategy<Value = i64> {
 fn now() -> impl Strategy<Value = i64> {
     prop_oneof![
         8 => Just(NOW),
-        1 => select(vec![0_i64, 951_782_400, 4_102_444_799, 1_699_999_980, 2_147_483_000]),
+        1 => select(vec![
+            0_i64,
+            951_782_400,
+            4_102_444_799,
+            1_699_999_980,
+            2_147_483_000,
+            // 2100-02-28T23:59:59 (2100 is not a leap year), 2400-02-29T12:00:00 (2400 is),
+            // and the last instant whose longest session still ends by year 9999.
+            4_107_542_399,
+            13_574_606_400,
+            migrate_model::response::MAX_NOW,
+        ]),
         1 => 0_i64..4_102_444_800,
+        1 => 0_i64..=migrate_model::response::MAX_NOW,
     ]
 }
 

@@ -216,7 +216,7 @@ pub fn boundaries(case: &Case, hit: &mut Vec<&'static str>) {
 
 /// The session length a duration value asks for, in seconds (60 minutes when it is not a
 /// usable integer).
-fn duration_seconds(value: Option<&Json>) -> i64 {
+pub(crate) fn duration_seconds(value: Option<&Json>) -> i64 {
     match value {
         Some(Json::Number(n)) => number_text(n)
             .parse::<i64>()

@@ -212,6 +212,7 @@ pub const BOUNDARIES: &[&str] = &[
     "duration = 0 written as a float",
     "duration = int32 max",
     "duration = int32 max + 1",
+    "session ends 2100-03-01 or later",
     "claims size = limit",
     "claims size = limit + 1",
     "nesting = 128",
@@ -324,6 +325,12 @@ fn model_boundaries(case: &Case, policy: &Policy) -> Vec<&'static str> {
             _ => {}
         },
         _ => {}
+    }
+    // 2100-03-01: the first day a Gregorian century rule decides after 2000 (2100 is not a
+    // leap year); a hand-written date conversion may be right for every day before it.
+    let seconds = crate::pitfalls::duration_seconds(request.get("session_duration_minutes"));
+    if case.now.saturating_add(seconds) >= 4_107_542_400 {
+        hit.push("session ends 2100-03-01 or later");
     }
     for v in request.values_mut() {
         v.for_each_number_mut(|n| match n {

@@ -35,6 +35,9 @@ const DURATIONS: &[&str] = &[
     "-0.0",
     "5.000000000000000001",
     "true",
+    "false",
+    // An integral float beyond 64 bits: read exactly, it is out of range, not wrapped.
+    "10000000000000000000.0",
     "[60]",
     "{}",
 ];
