@@ -17,6 +17,10 @@
 #   bash .ci/mutants/run.sh "" --exclude emulator/src/engine/mod.rs   all but one file
 #   MUTANTS_JOBS=2 bash .ci/mutants/run.sh    two mutants at a time (each in its own copy)
 #   MUTANTS_TIMEOUT=120 ...                   seconds a mutant's test may take (default 60)
+#   MUTANTS_TEST=emulator ...                 the emulator's own tests (emulator/tests/, its
+#                                             unit tests) as the test instead of the suite: for
+#                                             the public organization and member API and the
+#                                             refusal of worlds, which the suite only uses
 #
 # Results: target/mutants/mutants.out/ (caught.txt, missed.txt, unviable.txt, timeout.txt,
 # outcomes.json), then a summary line. Not part of .ci/run: a full run takes hours on two
@@ -31,11 +35,22 @@ fi
 export CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_TEST_DEBUG=0
 # cargo mutants' own baseline tests the mutated package, not --test-package (27.1.0), so the
 # baseline is run here: the unmutated tree must pass before any mutant means anything.
-cargo test -q -p migrate-conformance-cli --test mutation_suite -- --include-ignored
+case "${MUTANTS_TEST:-suite}" in
+  suite)
+    test_package=migrate-conformance-cli
+    test_args=(--test mutation_suite -- --include-ignored)
+    ;;
+  emulator)
+    test_package=migrate-emulator
+    test_args=()
+    ;;
+  *) echo "MUTANTS_TEST is suite or emulator, not ${MUTANTS_TEST}" >&2; exit 2 ;;
+esac
+cargo test -q -p "$test_package" "${test_args[@]}"
 args=(
   --baseline skip
   --package migrate-emulator
-  --test-package migrate-conformance-cli
+  --test-package "$test_package"
   --file 'emulator/src/engine/*.rs'
   --exclude emulator/src/engine/bugs.rs
   --exclude emulator/src/engine/pitfalls.rs
@@ -49,7 +64,8 @@ if [ -n "${1:-}" ]; then
 fi
 args+=("${@:2}")
 status=0
-cargo mutants "${args[@]}" -- --test mutation_suite -- --include-ignored || status=$?
+if [ "${#test_args[@]}" -gt 0 ]; then args+=(-- "${test_args[@]}"); fi
+cargo mutants "${args[@]}" || status=$?
 out=target/mutants/mutants.out
 count() { if [ -f "$out/$1" ]; then grep -c . "$out/$1" || true; else echo 0; fi; }
 caught=$(count caught.txt) missed=$(count missed.txt) unviable=$(count unviable.txt)
