@@ -690,3 +690,125 @@ fn the_example_configuration_is_valid() {
     }));
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
+
+#[test]
+fn organization_slugs_are_derived_from_the_name_when_none_is_given() {
+    let emulator = start();
+    let client = Client::of(&emulator);
+    let long = "Z".repeat(200);
+    for (name, slug) in [
+        ("Globex Corp & Sons!", "globex-corp-sons"),
+        ("  --Hello--World!!  ", "hello-world"),
+        ("Ab", "ab"),
+        (long.as_str(), &"z".repeat(128)),
+    ] {
+        let created = client.post("/v1/b2b/organizations", &json!({"organization_name": name}));
+        assert_eq!(created.status, 200, "{name}: {}", created.body);
+        assert_eq!(
+            created.body["organization"]["organization_slug"], slug,
+            "{name}"
+        );
+    }
+    // Fewer than two letters or digits: a generated slug, unique per organization.
+    let mut generated = Vec::new();
+    for name in ["X", "!!!"] {
+        let created = client.post("/v1/b2b/organizations", &json!({"organization_name": name}));
+        assert_eq!(created.status, 200, "{name}: {}", created.body);
+        let slug = created.body["organization"]["organization_slug"]
+            .as_str()
+            .expect("a slug")
+            .to_owned();
+        assert!(
+            slug.starts_with("organization-") && slug.len() == 21,
+            "{name}: {slug}"
+        );
+        generated.push(slug);
+    }
+    assert_ne!(generated[0], generated[1]);
+}
+
+#[test]
+fn members_are_read_and_searched_by_the_right_field() {
+    let emulator = start();
+    let client = Client::of(&emulator);
+    let acme = "organization-test-acme";
+    // Pat is the second member: a read by email must not answer with the first one.
+    let pat = client.get(&format!(
+        "/v1/b2b/organizations/{acme}/member?email_address=PAT@acme.test"
+    ));
+    assert_eq!(pat.status, 200, "{}", pat.body);
+    assert_eq!(pat.body["member_id"], "member-test-pat");
+    let search = |query: Value| {
+        let mut body = json!({"organization_ids": [acme]});
+        body.as_object_mut()
+            .expect("an object")
+            .extend(query.as_object().expect("an object").clone());
+        let answer = client.post("/v1/b2b/organizations/members/search", &body);
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .map(|m| m["member_id"].as_str().expect("an id").to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        search(json!({"query": {"operator": "AND", "operands": [
+            {"filter_name": "member_emails", "filter_value": ["pat@acme.test"]}]}})),
+        ["member-test-pat"]
+    );
+    assert_eq!(search(json!({})), ["member-test-ada", "member-test-pat"]);
+    assert_eq!(search(json!({"limit": 1})), ["member-test-ada"]);
+}
+
+#[test]
+fn member_metadata_must_be_an_object_or_null() {
+    let emulator = start();
+    let client = Client::of(&emulator);
+    let members = "/v1/b2b/organizations/organization-test-acme/members";
+    for (i, metadata) in [json!(null), json!({"tier": 1})].into_iter().enumerate() {
+        for field in ["trusted_metadata", "untrusted_metadata"] {
+            let email = format!("{field}-{i}@acme.test");
+            let created = client.post(members, &json!({"email_address": email, field: metadata}));
+            assert_eq!(created.status, 200, "{field}: {metadata}: {}", created.body);
+        }
+    }
+    for metadata in [json!(5), json!("x"), json!([1])] {
+        for field in ["trusted_metadata", "untrusted_metadata"] {
+            let created = client.post(
+                members,
+                &json!({"email_address": "bad@acme.test", field: metadata}),
+            );
+            assert_eq!(created.status, 400, "{field}: {metadata}: {}", created.body);
+            assert_eq!(created.error_type(), "bad_request", "{field}: {metadata}");
+        }
+    }
+}
+
+#[test]
+fn the_control_route_refuses_a_world_no_project_could_hold() {
+    let mut with_control = settings(|_| {});
+    with_control.control = true;
+    let emulator = Emulator::start(with_control).expect("starts");
+    let client = Client::of(&emulator);
+    let mut deep = json!(1);
+    for _ in 0..129 {
+        deep = json!({ "a": deep });
+    }
+    let mut world: Value = serde_json::from_str(migrate_model::testworld::RICH_WORLD_JSON)
+        .expect("the rich world is JSON");
+    world["claims_template"] = deep;
+    let put = |world: &Value| {
+        client.send(
+            "PUT",
+            "/_conformance/world",
+            Some(world.to_string().as_bytes()),
+        )
+    };
+    let refused = put(&world);
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.error_type(), "bad_request");
+    world["claims_template"] = json!({"plan": "free"});
+    let loaded = put(&world);
+    assert_eq!(loaded.status, 204, "{}", loaded.body);
+}

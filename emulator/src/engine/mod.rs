@@ -1185,6 +1185,37 @@ mod tests {
     use super::is_valid_email;
 
     #[test]
+    fn a_success_activates_an_invited_member_and_a_failure_changes_nothing() {
+        use migrate_model::testworld::rich_world;
+        use migrate_model::MemberStatus;
+        let mut engine = super::Engine::new();
+        engine
+            .load_world(&rich_world(MemberStatus::Invited, 527_040, "{}"))
+            .expect("loads");
+        assert_eq!(
+            engine.member_status("member-ada"),
+            Some(MemberStatus::Invited)
+        );
+        assert_eq!(engine.member_status("member-nobody"), None);
+        let call = |organization: &str| {
+            serde_json::json!({"session_token": "tok-ada", "organization_id": organization})
+                .to_string()
+        };
+        let failed = engine.migrate(call("organization-test-nowhere").as_bytes(), 1_700_000_000);
+        assert_eq!(failed.status, 404);
+        assert_eq!(
+            engine.member_status("member-ada"),
+            Some(MemberStatus::Invited)
+        );
+        let succeeded = engine.migrate(call("acme").as_bytes(), 1_700_000_000);
+        assert_eq!(succeeded.status, 200);
+        assert_eq!(
+            engine.member_status("member-ada"),
+            Some(MemberStatus::Active)
+        );
+    }
+
+    #[test]
     fn the_jwt_goes_into_the_session_jwt_field_whatever_the_ids_hold() {
         use migrate_model::{
             Member, MemberStatus, Organization, UserInfoBody, UserInfoReply, World,

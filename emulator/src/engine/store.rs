@@ -346,3 +346,68 @@ fn depth(value: &Value) -> usize {
     }
     max
 }
+
+#[cfg(test)]
+mod tests {
+    use migrate_model::testworld::rich_world;
+    use migrate_model::MemberStatus;
+
+    use super::Store;
+
+    /// A template `levels` deep (the top-level object is level 1), made of objects, or of
+    /// arrays below the top-level object when `arrays`.
+    fn template(levels: usize, arrays: bool) -> String {
+        let (open, close) = if arrays { ("[", "]") } else { ("{\"a\":", "}") };
+        format!(
+            "{{\"a\":{}1{}}}",
+            open.repeat(levels - 1),
+            close.repeat(levels - 1)
+        )
+    }
+
+    #[test]
+    fn a_template_128_levels_deep_loads_and_129_is_refused() {
+        for arrays in [false, true] {
+            let world = rich_world(MemberStatus::Active, 527_040, &template(128, arrays));
+            assert!(Store::load(&world).is_ok(), "128 levels, arrays: {arrays}");
+            let world = rich_world(MemberStatus::Active, 527_040, &template(129, arrays));
+            let refused = Store::load(&world).expect_err("129 levels is refused");
+            assert!(refused.contains("128"), "{refused}");
+        }
+        // Depth counts along the deepest branch, not the number of containers.
+        let wide = format!("{{\"x\":[[1]],{}", &template(128, false)[1..]);
+        let world = rich_world(MemberStatus::Active, 527_040, &wide);
+        assert!(Store::load(&world).is_ok(), "{wide}");
+    }
+
+    #[test]
+    fn a_project_maximum_outside_5_to_527040_is_refused() {
+        for max in [4, 527_041] {
+            let world = rich_world(MemberStatus::Active, max, "{}");
+            assert!(Store::load(&world).is_err(), "{max}");
+        }
+        for max in [5, 527_040] {
+            let world = rich_world(MemberStatus::Active, max, "{}");
+            assert!(Store::load(&world).is_ok(), "{max}");
+        }
+    }
+
+    #[test]
+    fn members_are_found_by_id_anywhere_and_activated() {
+        let world = rich_world(MemberStatus::Invited, 527_040, "{}");
+        let mut store = Store::load(&world).expect("loads");
+        let ada = store.member_by_id("member-ada").expect("Ada is there");
+        assert_eq!(ada.status, MemberStatus::Invited);
+        let beta = store
+            .member_by_id("member-ada-beta")
+            .expect("found in another organization");
+        assert_eq!(beta.email, "ada@acme.test");
+        assert!(store.member_by_id("member-nobody").is_none());
+        let at = store.member_ref("member-ada").expect("a reference");
+        store.activate(at);
+        assert_eq!(
+            store.member_by_id("member-ada").map(|m| m.status),
+            Some(MemberStatus::Active)
+        );
+    }
+}
